@@ -1,0 +1,3 @@
+"""Maillage: territorial cooperation and public innovation platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,9 @@
+from rest_framework.pagination import PageNumberPagination
+
+
+class StandardPagination(PageNumberPagination):
+    """At most 200 objects per response, whatever the client asks."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

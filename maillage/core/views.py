@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from maillage.core.access import PUBLIC, access
+from maillage.organizations.selectors import organization_list
+from maillage.people.selectors import person_list
+from maillage.territories.selectors import commune_list, home_epci, home_summary, territory_list
+
+
+@access(PUBLIC)
+def home_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/home.html",
+        {"epci": home_epci(), "summary": home_summary(), "territories": territory_list()},
+    )
+
+
+@access(PUBLIC)
+def search_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    context: dict = {"query": query}
+    if query:
+        communes = commune_list(query=query)
+        context.update(
+            communes=communes.communes[:10],
+            notice=communes.notice,
+            organizations=organization_list(query=query)[:10],
+            people=person_list(user=request.user, query=query)[:10],
+        )
+    return render(request, "core/search.html", context)
+
+
+@access(PUBLIC)
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html", {"retention_years": settings.RETENTION_DAYS // 365})
+
+
+@access(PUBLIC)
+def accessibility_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@access(PUBLIC)
+def health_view(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@access(PUBLIC)
+def bare_view(request: HttpRequest) -> HttpResponse:
+    """The floor of the benchmark: the full middleware stack, no query, no template."""
+    return HttpResponse("ok", content_type="text/plain")

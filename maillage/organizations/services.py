@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from maillage.core.concurrency import save_versioned
+from maillage.core.text import normalize
+from maillage.organizations.models import Organization, OrganizationMembership
+
+EDITABLE_FIELDS = (
+    "kind",
+    "name",
+    "siren",
+    "siret",
+    "address",
+    "postal_code",
+    "city",
+    "website",
+    "email",
+    "phone",
+    "description",
+    "commune",
+    "territory",
+)
+
+
+def _search_text(organization: Organization) -> str:
+    parts = [organization.name, organization.siren, organization.city]
+    if organization.commune_id:
+        parts.append(organization.commune.name)
+    return normalize(" ".join(p for p in parts if p))[:400]
+
+
+def _check_duplicates(organization: Organization) -> None:
+    others = Organization.objects.exclude(pk=organization.pk)
+    if organization.siren and others.filter(siren=organization.siren).exists():
+        existing = others.get(siren=organization.siren)
+        raise ValidationError(
+            {"siren": _("The organisation « %(name)s » already has the SIREN %(siren)s.")
+             % {"name": existing.name, "siren": organization.siren}}
+        )
+    if organization.siret and others.filter(siret=organization.siret).exists():
+        raise ValidationError({"siret": _("Another organisation already has this SIRET.")})
+    same_name = others.filter(
+        kind=organization.kind, search_text__startswith=normalize(organization.name), commune=organization.commune
+    )
+    for other in same_name.only("name", "search_text"):
+        if normalize(other.name) == normalize(organization.name):
+            raise ValidationError(
+                {"name": _("An organisation of this kind named « %(name)s » already exists: open its record "
+                           "instead of creating a duplicate.") % {"name": other.name}}
+            )
+
+
+@transaction.atomic
+def organization_create(*, data: dict[str, Any], themes: list[Any] | None = None) -> Organization:
+    organization = Organization(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    organization.full_clean(exclude=["search_text"])
+    _check_duplicates(organization)
+    organization.search_text = _search_text(organization)
+    organization.save()
+    if themes is not None:
+        organization.themes.set(themes)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, data: dict[str, Any], expected_version: int, themes: list[Any] | None = None
+) -> Organization:
+    for key, value in data.items():
+        if key in EDITABLE_FIELDS:
+            setattr(organization, key, value)
+    organization.full_clean(exclude=["search_text"])
+    _check_duplicates(organization)
+    organization.search_text = _search_text(organization)
+    save_versioned(organization, expected_version=expected_version)
+    if themes is not None:
+        organization.themes.set(themes)
+    return organization
+
+
+@transaction.atomic
+def membership_create(*, data: dict[str, Any]) -> OrganizationMembership:
+    membership = OrganizationMembership(**data)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def organizations_sync_from_referential() -> int:
+    """Give the home EPCI, its territories and its communes an organisation record each.
+
+    Identifiers come only from the referential (EPCI and EPT SIRENs); a commune's SIREN is
+    left empty because the shipped data does not have it: we never invent one.
+    Returns the number of organisations created; a rerun creates none.
+    """
+    from maillage.organizations.models import OrganizationKind
+    from maillage.territories.selectors import home_communes, home_epci, home_territories
+
+    epci = home_epci()
+    if epci is None:
+        return 0
+    created = 0
+    if not Organization.objects.filter(siren=epci.siren).exists():
+        organization_create(data={"kind": OrganizationKind.METROPOLE, "name": epci.name, "siren": epci.siren})
+        created += 1
+    for territory in home_territories():
+        if Organization.objects.filter(territory=territory).exclude(kind=OrganizationKind.COMMUNE).exists():
+            continue
+        if territory.commune_count == 1:
+            continue  # Paris (T1) is a commune: its organisation is the commune's.
+        organization_create(
+            data={"kind": OrganizationKind.EPT, "name": territory.name, "siren": territory.siren, "territory": territory}
+        )
+        created += 1
+    existing = set(Organization.objects.filter(kind=OrganizationKind.COMMUNE).values_list("commune_id", flat=True))
+    new = []
+    for commune in home_communes().select_related("territory").exclude(pk__in=existing):
+        organization = Organization(
+            kind=OrganizationKind.COMMUNE,
+            name=f"Ville de {commune.name}" if not commune.name.startswith("Paris") else "Ville de Paris",
+            commune=commune,
+            territory=commune.territory,
+            # Paris is the one commune whose SIREN the referential carries (as territory T1).
+            siren=commune.territory_id if commune.territory and commune.territory.commune_count == 1 else "",
+        )
+        organization.search_text = normalize(f"{organization.name} {commune.name} {commune.code}")
+        new.append(organization)
+    Organization.objects.bulk_create(new, batch_size=500)
+    return created + len(new)

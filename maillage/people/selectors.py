@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from maillage.core.access import is_staff, organization_ids_of
+from maillage.organizations.models import Organization
+from maillage.organizations.selectors import search_filter
+from maillage.people.models import ELECTED_ROLES, Person, Position
+
+
+def _current(prefix: str = "") -> Q:
+    today = timezone.localdate()
+    return (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})) & (
+        Q(**{f"{prefix}start_date__isnull": True}) | Q(**{f"{prefix}start_date__lte": today})
+    )
+
+
+def public_position_q(prefix: str = "") -> Q:
+    return _current(prefix) & Q(**{f"{prefix}role__in": list(ELECTED_ROLES)})
+
+
+def person_visible_to(user: Any) -> QuerySet[Person]:
+    """People a user may see: staff all; others the holders of public offices, plus their own organisation's."""
+    people = Person.objects.filter(anonymized_at__isnull=True)
+    if is_staff(user):
+        return people
+    public = Exists(Position.objects.filter(public_position_q(), person=OuterRef("pk")))
+    own = organization_ids_of(user)
+    if own:
+        mine = Exists(Position.objects.filter(person=OuterRef("pk"), organization_id__in=own))
+        return people.filter(public | mine)
+    return people.filter(public)
+
+
+def person_list(
+    *, user: Any, query: str = "", organization: int | None = None, role: str = "", theme: str = ""
+) -> QuerySet[Person]:
+    people = person_visible_to(user)
+    if query:
+        people = people.filter(search_filter("search_text", query))
+    if organization:
+        people = people.filter(Exists(Position.objects.filter(person=OuterRef("pk"), organization_id=organization)))
+    if role:
+        people = people.filter(Exists(Position.objects.filter(_current(), person=OuterRef("pk"), role=role)))
+    if theme:
+        people = people.filter(themes__slug=theme)
+    current_positions = Position.objects.filter(_current()).select_related("organization")
+    return people.prefetch_related(Prefetch("positions", queryset=current_positions, to_attr="current_positions"))
+
+
+def person_detail(*, user: Any, pk: int) -> Person:
+    return (
+        person_visible_to(user)
+        .prefetch_related(
+            "themes",
+            Prefetch("positions", queryset=Position.objects.select_related("organization").order_by("-start_date")),
+        )
+        .get(pk=pk)
+    )
+
+
+def position_list_for_organization(*, user: Any, organization: Organization) -> list[Position]:
+    positions = Position.objects.filter(_current(), organization=organization, person__anonymized_at__isnull=True)
+    if not (is_staff(user) or organization.pk in organization_ids_of(user)):
+        positions = positions.filter(role__in=list(ELECTED_ROLES))
+    return list(positions.select_related("person").order_by("role", "person__last_name"))
