@@ -68,7 +68,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +78,10 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # Static files straight from the web process in production; runserver serves them in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "maillage.urls"
 WSGI_APPLICATION = "maillage.wsgi.application"
@@ -158,7 +161,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "fr"
@@ -205,9 +208,12 @@ STORAGES = {
 _email_url = env_str("EMAIL_URL", "smtp://127.0.0.1:1025" if PRODUCTION else "console:")
 try:
     _email = dj_email_url.parse(_email_url)
-except Exception as exc:  # dj-email-url raises bare exceptions on unknown schemes
-    raise ImproperlyConfigured(f"EMAIL_URL={_email_url!r} n'est pas une adresse de serveur courriel valide.") from exc
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+except Exception as exc:  # dj-email-url raises bare exceptions or omits the backend on unknown schemes
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={_email_url!r} n'est pas une adresse de serveur courriel valide "
+        "(exemples : smtp://utilisateur:motdepasse@hote:587/?tls=True, console:)."
+    ) from exc
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]
 EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
@@ -250,4 +256,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+# Periodic jobs enqueued by `manage.py run_scheduler` (seconds between two runs).
+PERIODIC_JOBS = {
+    "purge-expired-people": {"task": "maillage.people.tasks.purge_expired_people", "every": 24 * 3600},
 }

@@ -1,6 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.routers import SimpleRouter
 
+from maillage.api import views
 from maillage.core.access import PUBLIC
 
 app_name = "api"
@@ -10,4 +12,11 @@ class OpenApiView(SpectacularJSONAPIView):
     access_rule = PUBLIC
 
 
-urlpatterns = [path("openapi.json", OpenApiView.as_view(), name="openapi")]
+# SimpleRouter: no browsable root view (it would have no access rule).
+router = SimpleRouter()
+router.register("communes", views.CommuneViewSet, basename="commune")
+router.register("territories", views.TerritoryViewSet, basename="territory")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("people", views.PersonViewSet, basename="person")
+
+urlpatterns = [path("openapi.json", OpenApiView.as_view(), name="openapi"), *router.urls]

@@ -28,3 +28,16 @@ def can_create_person(user: Any) -> bool:
 def can_manage_personal_data(user: Any) -> bool:
     """Export and erasure on request are handled by the metropole's staff (data controller)."""
     return is_staff(user)
+
+
+def can_act_for_organization(user: Any, organization_id: int) -> bool:
+    """A person or position may be recorded in this organisation by this user."""
+    return may_act_for(user, {organization_id})
+
+
+def can_add_position(user: Any, person: Person, organization_id: int) -> bool:
+    return can_edit_person(user, person) and can_act_for_organization(user, organization_id)
+
+
+def can_view_person_interactions(user: Any, person: Person) -> bool:
+    return user.is_authenticated and can_view_person_details(user, person)

@@ -22,6 +22,16 @@ def public_position_q(prefix: str = "") -> Q:
     return _current(prefix) & Q(**{f"{prefix}role__in": list(ELECTED_ROLES)})
 
 
+def visible_position_q(user: Any, prefix: str = "") -> Q:
+    """Positions a user may see on a visible person: staff all; others elected offices and their own organisation's."""
+    if is_staff(user):
+        return Q()
+    condition = Q(**{f"{prefix}role__in": list(ELECTED_ROLES)})
+    if own := organization_ids_of(user):
+        condition |= Q(**{f"{prefix}organization_id__in": own})
+    return condition
+
+
 def person_visible_to(user: Any) -> QuerySet[Person]:
     """People a user may see: staff all; others the holders of public offices, plus their own organisation's."""
     people = Person.objects.filter(anonymized_at__isnull=True)
@@ -41,13 +51,22 @@ def person_list(
     people = person_visible_to(user)
     if query:
         people = people.filter(search_filter("search_text", query))
+    # Filters only look at positions the user may see: they must not reveal a hidden one.
+    visible = visible_position_q(user)
     if organization:
-        people = people.filter(Exists(Position.objects.filter(person=OuterRef("pk"), organization_id=organization)))
+        people = people.filter(
+            Exists(Position.objects.filter(visible, person=OuterRef("pk"), organization_id=organization))
+        )
     if role:
-        people = people.filter(Exists(Position.objects.filter(_current(), person=OuterRef("pk"), role=role)))
+        people = people.filter(Exists(Position.objects.filter(_current(), visible, person=OuterRef("pk"), role=role)))
     if theme:
         people = people.filter(themes__slug=theme)
-    current_positions = Position.objects.filter(_current()).select_related("organization")
+    current_positions = (
+        Position.objects.filter(_current())
+        .filter(visible)
+        .select_related("organization")
+        .order_by("organization__name", "role", "pk")
+    )
     return people.prefetch_related(Prefetch("positions", queryset=current_positions, to_attr="current_positions"))
 
 
@@ -67,3 +86,13 @@ def position_list_for_organization(*, user: Any, organization: Organization) -> 
     if not (is_staff(user) or organization.pk in organization_ids_of(user)):
         positions = positions.filter(role__in=list(ELECTED_ROLES))
     return list(positions.select_related("person").order_by("role", "person__last_name"))
+
+
+def person_positions_for_display(*, user: Any, person: Person, details: bool) -> list[Position]:
+    """A person's positions over time, from the prefetched ``positions``: all of them with access to
+    the person's details, otherwise only elected offices (public by nature)."""
+    positions = list(person.positions.all())
+    if details or is_staff(user):
+        return positions
+    own = organization_ids_of(user)
+    return [p for p in positions if p.role in ELECTED_ROLES or p.organization_id in own]

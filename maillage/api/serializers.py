@@ -1,0 +1,226 @@
+"""Read-only representations of the referential and the directory.
+
+Everything here is output only: the API does not accept writes. Fields are marked
+read-only so the OpenAPI document lists them as always present, except the personal
+data of a person, which is only present when the viewer may see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from maillage.core.access import is_staff, organization_ids_of
+from maillage.organizations.models import Organization
+from maillage.people.models import ELECTED_ROLES, Person, Position
+from maillage.territories.models import Commune, Territory
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Body of a 4xx answer."""
+
+    detail = serializers.CharField(read_only=True)
+
+
+# --- Territorial referential -------------------------------------------------------------------
+
+
+class TerritoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Territory
+        fields = ["siren", "number", "name"]
+        read_only_fields = fields
+
+
+class CommuneSerializer(serializers.ModelSerializer):
+    department = serializers.CharField(source="department_id", read_only=True, help_text="Department code.")
+    epci = serializers.CharField(
+        source="epci_id", read_only=True, allow_null=True, help_text="SIREN of the intercommunality."
+    )
+    territory = TerritoryRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Commune
+        fields = ["code", "name", "department", "territory", "epci", "population"]
+        read_only_fields = fields
+
+
+class CommuneDetailSerializer(CommuneSerializer):
+    neighbours = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code", help_text="INSEE codes of the adjacent communes."
+    )
+    notice = serializers.SerializerMethodField(
+        help_text="Set when the requested code is a former code: explains which commune succeeded it."
+    )
+
+    class Meta(CommuneSerializer.Meta):
+        fields = [*CommuneSerializer.Meta.fields, "neighbours", "notice"]
+        read_only_fields = fields
+
+    def get_notice(self, commune: Commune) -> str:
+        return getattr(commune, "api_notice", "")
+
+
+class TerritorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Territory
+        fields = ["siren", "number", "name", "population", "commune_count"]
+        read_only_fields = fields
+
+
+class TerritoryDetailSerializer(TerritorySerializer):
+    communes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code", help_text="INSEE codes of the member communes."
+    )
+
+    class Meta(TerritorySerializer.Meta):
+        fields = [*TerritorySerializer.Meta.fields, "communes"]
+        read_only_fields = fields
+
+
+# --- Directory ---------------------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    commune = serializers.CharField(
+        source="commune_id", read_only=True, allow_null=True, help_text="INSEE code of the commune."
+    )
+    territory = serializers.CharField(
+        source="territory_id", read_only=True, allow_null=True, help_text="SIREN of the territory."
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "name",
+            "siren",
+            "siret",
+            "address",
+            "postal_code",
+            "city",
+            "website",
+            "commune",
+            "territory",
+        ]
+        read_only_fields = fields
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the requesting user may see of people, computed once per request (no query).
+
+    Mirrors :func:`maillage.people.perms.can_view_person_details` (staff, or a correspondent
+    of an organisation the person works or worked for) without a query per person: the
+    organisations are compared with positions prefetched by the view.
+    """
+
+    staff: bool
+    organization_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user: Any) -> Viewer:
+        return cls(staff=is_staff(user), organization_ids=frozenset(organization_ids_of(user)))
+
+    @property
+    def needs_all_positions(self) -> bool:
+        """Whether the detail check must look at every position of each person (correspondents)."""
+        return not self.staff and bool(self.organization_ids)
+
+    def sees_details(self, person: Person) -> bool:
+        if self.staff:
+            return True
+        if not self.organization_ids:
+            return False
+        return any(position.organization_id in self.organization_ids for position in person.positions.all())
+
+    def sees_position(self, position: Position) -> bool:
+        """Elected offices are public; other positions only for staff and the organisation's correspondents."""
+        return self.staff or position.role in ELECTED_ROLES or position.organization_id in self.organization_ids
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Position
+        fields = ["organization", "role", "role_label", "title", "start_date", "end_date"]
+        read_only_fields = fields
+
+
+PERSONAL_FIELDS = (
+    "email",
+    "phone",
+    "legal_basis",
+    "source",
+    "newsletter_consent",
+    "last_interaction_at",
+    "retention_until",
+)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A person of the directory; the personal fields are only present when `details_visible` is true."""
+
+    # Expects ``viewer`` (a Viewer) in the context and people from people.selectors.person_list
+    # (``current_positions`` prefetched; all ``positions`` too when the viewer is a correspondent).
+
+    positions = serializers.SerializerMethodField(help_text="Current positions the viewer may see.")
+    details_visible = serializers.SerializerMethodField(
+        help_text="Whether the personal fields (email, phone, GDPR data) are included."
+    )
+    # Optional in the schema: present only when ``details_visible`` is true.
+    email = serializers.EmailField(required=False)
+    phone = serializers.CharField(required=False)
+    legal_basis = serializers.ChoiceField(choices=Person._meta.get_field("legal_basis").choices, required=False)
+    source = serializers.CharField(required=False)
+    newsletter_consent = serializers.BooleanField(required=False)
+    last_interaction_at = serializers.DateField(required=False, allow_null=True)
+    retention_until = serializers.DateField(required=False)
+
+    class Meta:
+        model = Person
+        fields = ["id", "first_name", "last_name", "positions", "details_visible", *PERSONAL_FIELDS]
+        read_only_fields = ["id", "first_name", "last_name"]
+
+    @property
+    def viewer(self) -> Viewer:
+        viewer = self.context.get("viewer")
+        if viewer is None:
+            request = self.context.get("request")
+            viewer = Viewer.of(request.user if request is not None else AnonymousUser())
+            self.context["viewer"] = viewer
+        return viewer
+
+    @extend_schema_field(PositionSerializer(many=True))
+    def get_positions(self, person: Person) -> list[dict[str, Any]]:
+        current = getattr(person, "current_positions", None)
+        if current is None:  # not from person_list: fall back on the current positions
+            current = [p for p in person.positions.all() if p.is_current]
+        visible = [position for position in current if self.viewer.sees_position(position)]
+        return PositionSerializer(visible, many=True, context=self.context).data
+
+    def get_details_visible(self, person: Person) -> bool:
+        return self.viewer.sees_details(person)
+
+    def to_representation(self, person: Person) -> dict[str, Any]:
+        data = super().to_representation(person)
+        if not data["details_visible"]:
+            for name in PERSONAL_FIELDS:
+                data.pop(name, None)
+        return data

@@ -1,0 +1,458 @@
+"""Read-only API over the territorial referential and the directory.
+
+Every view is ``PUBLIC`` at URL level: what each user sees is decided inside, by the
+selectors (``person_visible_to``) and the serializers (personal fields of people).
+Filters are explicit query parameters, validated here (a bad value gives a 400 that
+names the parameter) and documented in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import re
+from email.header import Header
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from maillage.api.serializers import (
+    CommuneDetailSerializer,
+    CommuneSerializer,
+    ErrorSerializer,
+    OrganizationSerializer,
+    PersonSerializer,
+    TerritoryDetailSerializer,
+    TerritorySerializer,
+    Viewer,
+)
+from maillage.core.access import PUBLIC
+from maillage.core.text import normalize
+from maillage.organizations.models import Organization, OrganizationKind
+from maillage.organizations.selectors import organization_list
+from maillage.people.models import ELECTED_ROLES, Person, Position, PositionRole
+
+# ``_current`` is the selectors' one definition of "a position held today"; reused, not copied.
+from maillage.people.selectors import _current, person_list, public_position_q
+from maillage.territories.models import Commune, Territory
+from maillage.territories.selectors import COMMUNE_SORTS, commune_resolve, home_communes, home_territories
+
+NOTICE_HEADER = "X-Maillage-Notice"
+SCOPES = ("home", "france")
+_INSEE_CODE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+
+
+# --- Query parameters --------------------------------------------------------------------------
+
+
+def _text_param(request: Request, name: str) -> str:
+    return (request.query_params.get(name) or "").strip()
+
+
+def _choice_param(request: Request, name: str, choices: list[str] | tuple[str, ...], default: str = "") -> str:
+    value = _text_param(request, name)
+    if not value:
+        return default
+    if value not in choices:
+        raise ValidationError(
+            {
+                name: [
+                    _("Unknown value “%(value)s”. Accepted values: %(choices)s.")
+                    % {"value": value, "choices": ", ".join(choices)}
+                ]
+            }
+        )
+    return value
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = _text_param(request, name)
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationError({name: [_("“%(value)s” is not an identifier (a positive integer).") % {"value": value}]})
+    return int(value)
+
+
+def _header_value(text: str) -> str:
+    """HTTP headers are ASCII: non-ASCII text is sent as an RFC 2047 encoded word."""
+    return text if text.isascii() else Header(text, "utf-8", maxlinelen=10_000).encode()
+
+
+def _not_found_schema(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+BAD_FILTER = OpenApiResponse(ErrorSerializer, description="A filter parameter has an invalid value.")
+NOTICE_RESPONSE_HEADER = OpenApiParameter(
+    NOTICE_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="Explains a former INSEE code given by the client and the commune that succeeded it "
+    "(RFC 2047 encoded when not ASCII).",
+)
+
+
+class ReadOnlyViewSet(ReadOnlyModelViewSet):
+    """GET, HEAD and OPTIONS only; public at URL level, data filtered per user inside."""
+
+    access_rule = PUBLIC
+    not_found_message = ""
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(self.not_found_message) from None
+
+
+# --- Communes ----------------------------------------------------------------------------------
+
+SCOPE_PARAM = OpenApiParameter(
+    "scope",
+    OpenApiTypes.STR,
+    enum=list(SCOPES),
+    default="home",
+    description="`home` (default): the communes of the home territory only; `france`: the national referential.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List communes",
+        parameters=[
+            SCOPE_PARAM,
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Part of the name, accents and case ignored (“epinay” finds Épinay-sur-Seine), "
+                "or an INSEE code, former codes included.",
+            ),
+            OpenApiParameter("territory", OpenApiTypes.STR, description="SIREN of a territory (e.g. EPT)."),
+            OpenApiParameter("department", OpenApiTypes.STR, description="Department code, e.g. `93`."),
+            OpenApiParameter(
+                "ordering",
+                OpenApiTypes.STR,
+                enum=list(COMMUNE_SORTS),
+                default="name",
+                description="Sort order; `-population` puts the largest communes first.",
+            ),
+            NOTICE_RESPONSE_HEADER,
+        ],
+        responses={200: CommuneSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One commune",
+        description="A former INSEE code (merged or absorbed commune) answers with the commune that "
+        "succeeded it, a `notice` field explaining the succession, a `Link: rel=canonical` header "
+        "and the same notice in the `X-Maillage-Notice` header.",
+        parameters=[
+            SCOPE_PARAM,
+            OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="INSEE code."),
+            NOTICE_RESPONSE_HEADER,
+            OpenApiParameter(
+                "Link",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="`<url>; rel=\"canonical\"` when a former code was followed.",
+            ),
+        ],
+        responses={
+            200: CommuneDetailSerializer,
+            400: BAD_FILTER,
+            404: _not_found_schema("No commune with this code (in the scope asked)."),
+        },
+    ),
+)
+class CommuneViewSet(ReadOnlyViewSet):
+    """Communes of the home territory, or of all France with ``?scope=france``."""
+
+    serializer_class = CommuneSerializer
+    lookup_field = "code"
+    notice = ""
+
+    def get_serializer_class(self) -> type[CommuneSerializer]:
+        return CommuneDetailSerializer if self.action == "retrieve" else CommuneSerializer
+
+    @property
+    def scope(self) -> str:
+        return _choice_param(self.request, "scope", SCOPES, "home")
+
+    def scoped(self) -> QuerySet[Commune]:
+        return home_communes() if self.scope == "home" else Commune.objects.all()
+
+    def get_queryset(self) -> QuerySet[Commune]:
+        if getattr(self, "swagger_fake_view", False):
+            return Commune.objects.none()
+        communes = self.scoped().select_related("territory").defer("geometry", "search_name", "territory__geometry")
+        if self.action == "retrieve":
+            return communes.prefetch_related(
+                Prefetch("neighbours", queryset=Commune.objects.only("code").order_by("code"))
+            )
+        return self.filtered(communes)
+
+    def filtered(self, communes: QuerySet[Commune]) -> QuerySet[Commune]:
+        request = self.request
+        ordering = _choice_param(request, "ordering", list(COMMUNE_SORTS), "name")
+        if query := _text_param(request, "q"):
+            matches = Q(code=query.upper())
+            if needle := normalize(query):
+                matches |= Q(search_name__contains=needle)
+            if _INSEE_CODE.match(query.upper()):
+                resolved = commune_resolve(query, queryset=self.scoped())
+                if resolved.commune is not None and resolved.notice:
+                    matches |= Q(pk=resolved.commune.pk)
+                    self.notice = resolved.notice
+            communes = communes.filter(matches)
+        if territory := _text_param(request, "territory"):
+            communes = communes.filter(territory_id=territory)
+        if department := _text_param(request, "department"):
+            communes = communes.filter(department_id=department.upper())
+        sort = COMMUNE_SORTS[ordering]
+        return communes.order_by(*sort, *(() if "code" in sort else ("code",)))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        if self.notice:
+            response[NOTICE_HEADER] = _header_value(self.notice)
+        return response
+
+    def get_object(self) -> Commune:
+        code = self.kwargs["code"]
+        resolved = commune_resolve(code, queryset=self.get_queryset())
+        if resolved.commune is None:
+            raise NotFound(self.commune_not_found(code))
+        commune = resolved.commune
+        commune.api_notice = resolved.notice
+        self.check_object_permissions(self.request, commune)
+        return commune
+
+    def commune_not_found(self, code: str) -> str:
+        if self.scope == "home":
+            elsewhere = commune_resolve(code).commune
+            if elsewhere is not None:
+                return _(
+                    "%(name)s (%(code)s) is not part of the home territory; add ?scope=france to query "
+                    "the national referential."
+                ) % {"name": elsewhere.name, "code": elsewhere.code}
+        return _("No commune has the INSEE code %(code)s.") % {"code": code}
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        commune = self.get_object()
+        response = Response(self.get_serializer(commune).data)
+        if commune.api_notice:
+            url = reverse("api:commune-detail", kwargs={"code": commune.code})
+            if self.scope != "home":
+                url += f"?scope={self.scope}"
+            response["Link"] = f'<{request.build_absolute_uri(url)}>; rel="canonical"'
+            response[NOTICE_HEADER] = _header_value(commune.api_notice)
+        return response
+
+
+# --- Territories -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the territories of the home intercommunality"),
+    retrieve=extend_schema(
+        summary="One territory",
+        responses={
+            200: TerritoryDetailSerializer,
+            404: _not_found_schema("No territory of the home intercommunality has this SIREN."),
+        },
+    ),
+)
+class TerritoryViewSet(ReadOnlyViewSet):
+    """Subdivisions of the home intercommunality (for the MGP: Paris and the 11 EPT)."""
+
+    serializer_class = TerritorySerializer
+    lookup_field = "siren"
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("No territory of the home intercommunality has the SIREN %(siren)s.") % {
+            "siren": self.kwargs.get("siren", "")
+        }
+
+    def get_serializer_class(self) -> type[TerritorySerializer]:
+        return TerritoryDetailSerializer if self.action == "retrieve" else TerritorySerializer
+
+    def get_queryset(self) -> QuerySet[Territory]:
+        if getattr(self, "swagger_fake_view", False):
+            return Territory.objects.none()
+        territories = home_territories().defer("geometry").order_by("sort_key", "siren")
+        if self.action == "retrieve":
+            territories = territories.prefetch_related(
+                Prefetch("communes", queryset=Commune.objects.only("code", "territory_id").order_by("code"))
+            )
+        return territories
+
+
+# --- Organisations -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List organisations",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values, description="Kind."),
+            OpenApiParameter(
+                "territory",
+                OpenApiTypes.STR,
+                description="SIREN of a territory: organisations attached to it or to one of its communes.",
+            ),
+            OpenApiParameter(
+                "commune",
+                OpenApiTypes.STR,
+                description="INSEE code of the commune; a former code is followed to its successor "
+                "(explained in the `X-Maillage-Notice` header).",
+            ),
+            NOTICE_RESPONSE_HEADER,
+        ],
+        responses={200: OrganizationSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One organisation",
+        responses={200: OrganizationSerializer, 404: _not_found_schema("No organisation with this id.")},
+    ),
+)
+class OrganizationViewSet(ReadOnlyViewSet):
+    """The directory of organisations (public)."""
+
+    serializer_class = OrganizationSerializer
+    notice = ""
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This organisation does not exist.")
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        if getattr(self, "swagger_fake_view", False):
+            return Organization.objects.none()
+        if self.action == "list":
+            request = self.request
+            commune = _text_param(request, "commune")
+            if commune:
+                resolved = commune_resolve(commune)
+                if resolved.commune is not None:
+                    commune = resolved.commune.code
+                    self.notice = resolved.notice
+            organizations = organization_list(
+                query=_text_param(request, "q"),
+                kind=_choice_param(request, "kind", OrganizationKind.values),
+                territory=_text_param(request, "territory"),
+                commune=commune,
+            )
+        else:
+            organizations = organization_list()
+        # Only the codes of the commune and territory are shown: no join on their outlines.
+        return organizations.select_related(None).defer("search_text", "description")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        if self.notice:
+            response[NOTICE_HEADER] = _header_value(self.notice)
+        return response
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List people",
+        description="Anonymous visitors see the holders of public (elected) offices; correspondents also "
+        "see the people of their organisation; agents and administrators see everyone. Personal fields "
+        "(email, phone, GDPR data) are only included for staff and for correspondents of an "
+        "organisation the person works for (`details_visible`).",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."),
+            OpenApiParameter(
+                "organization", OpenApiTypes.INT, description="Id of an organisation the person works for."
+            ),
+            OpenApiParameter(
+                "role", OpenApiTypes.STR, enum=PositionRole.values, description="Role of a current position."
+            ),
+        ],
+        responses={200: PersonSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One person",
+        responses={200: PersonSerializer, 404: _not_found_schema("No person with this id visible to you.")},
+    ),
+)
+class PersonViewSet(ReadOnlyViewSet):
+    """People of the directory, as far as the requesting user may see them."""
+
+    serializer_class = PersonSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This person does not exist or is not visible to you.")
+
+    @property
+    def viewer(self) -> Viewer:
+        if not hasattr(self, "_viewer"):
+            self._viewer = Viewer.of(self.request.user)
+        return self._viewer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["viewer"] = self.viewer
+        return context
+
+    def get_queryset(self) -> QuerySet[Person]:
+        if getattr(self, "swagger_fake_view", False):
+            return Person.objects.none()
+        user = self.request.user
+        if self.action == "list":
+            organization = _int_param(self.request, "organization")
+            role = _choice_param(self.request, "role", PositionRole.values)
+            people = person_list(
+                user=user, query=_text_param(self.request, "q"), organization=organization, role=role
+            )
+            people = self.within_visible_positions(people, organization, role)
+        else:
+            people = person_list(user=user)
+        if self.viewer.needs_all_positions:
+            # Which organisations each person works or worked for, for Viewer.sees_details: one query.
+            people = people.prefetch_related(
+                Prefetch("positions", queryset=Position.objects.only("id", "person_id", "organization_id"))
+            )
+        return people.defer("notes", "search_text").order_by("last_name", "first_name", "pk")
+
+    def within_visible_positions(
+        self, people: QuerySet[Person], organization: int | None, role: str
+    ) -> QuerySet[Person]:
+        """Filters must not reveal positions the viewer cannot see (e.g. an elected official's job)."""
+        viewer = self.viewer
+        if viewer.staff:
+            return people
+        if organization is not None and organization not in viewer.organization_ids:
+            people = people.filter(
+                Exists(
+                    Position.objects.filter(public_position_q(), person=OuterRef("pk"), organization_id=organization)
+                )
+            )
+        if role and role not in ELECTED_ROLES:
+            if not viewer.organization_ids:
+                return people.none()
+            people = people.filter(
+                Exists(
+                    Position.objects.filter(
+                        _current(), person=OuterRef("pk"), role=role, organization_id__in=viewer.organization_ids
+                    )
+                )
+            )
+        return people

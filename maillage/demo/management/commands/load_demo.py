@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from maillage.demo.services import DEMO_LOGINS, demo_load
+
+
+class Command(BaseCommand):
+    help = "Charge le référentiel réel et les données de démonstration (idempotent), puis affiche les identifiants."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--skip-referential", action="store_true")
+
+    def handle(self, *args, **options):
+        if not options["skip_referential"]:
+            call_command("import_referential", stdout=self.stdout)
+        counts = demo_load()
+        if counts["people"]:
+            self.stdout.write(f"Démonstration : {counts['people']} personnes, {counts['interactions']} échanges créés.")
+        else:
+            self.stdout.write("Données de démonstration déjà présentes.")
+        self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
+        for login in DEMO_LOGINS:
+            extra = f" (commune {login.organization})" if login.organization else ""
+            self.stdout.write(f"  {login.role:<14} {login.username:<15} mot de passe : {login.password}{extra}")
