@@ -116,6 +116,14 @@ TARGETS: dict[str, Callable[[World], tuple[dict, dict]]] = {
         {"pk": w.personas.vincennes.pk},
     ),
     "api:openapi": same(lambda w: {}),
+    "api:commune-list": same(lambda w: {}),
+    "api:commune-detail": same(lambda w: {"code": "93048"}),
+    "api:territory-list": same(lambda w: {}),
+    "api:territory-detail": same(lambda w: {"siren": "200057875"}),
+    "api:organization-list": same(lambda w: {}),
+    "api:organization-detail": lambda w: ({"pk": w.personas.montreuil.pk}, {"pk": w.personas.vincennes.pk}),
+    "api:person-list": same(lambda w: {}),
+    "api:person-detail": same(lambda w: {"pk": w.public_person.pk}),
     "admin:index": same(lambda w: {}),
 }
 POST_ONLY = {"accounts:logout"}

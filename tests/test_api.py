@@ -15,7 +15,7 @@ from maillage.organizations.models import Organization
 from maillage.people.models import Person, PositionRole
 from maillage.people.perms import can_view_person_details
 from tests.conftest import MONTREUIL, VINCENNES, login
-from tests.factories import OrganizationFactory, PersonFactory, PositionFactory
+from tests.factories import OrganizationFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,11 @@ def test_commune_filters_by_territory_department_and_orders_by_population(client
     assert montreuil["count"] == 9
     assert all(row["territory"]["siren"] == EST_ENSEMBLE for row in montreuil["results"])
     assert MONTREUIL in [row["code"] for row in montreuil["results"]]
-    assert montreuil["results"][0]["territory"] == {"siren": EST_ENSEMBLE, "number": "T8", "name": "Est Ensemble"}
+    assert montreuil["results"][0]["territory"] == {
+        "siren": EST_ENSEMBLE,
+        "number": "T8",
+        "name": "Est Ensemble",
+    }
 
     val_de_marne = get(client, reverse("api:commune-list"), department="94", page_size=200).json()
     assert val_de_marne["count"] == 47
@@ -94,7 +98,9 @@ def test_commune_filters_by_territory_department_and_orders_by_population(client
     assert biggest[0]["code"] == "75056"
     populations = [row["population"] for row in biggest]
     assert populations == sorted(populations, reverse=True)
-    by_name = [row["name"] for row in get(client, reverse("api:commune-list"), ordering="name").json()["results"]]
+    by_name = [
+        row["name"] for row in get(client, reverse("api:commune-list"), ordering="name").json()["results"]
+    ]
     assert by_name[0] == "Ablon-sur-Seine"
 
 
@@ -239,7 +245,9 @@ def directory(personas):
     # The mayor's job elsewhere is not an elected office: only staff see it.
     PositionFactory(person=mayor, organization=association, role=PositionRole.PROJECT_OFFICER)
     officer = PositionFactory(
-        organization=personas.montreuil, role=PositionRole.PROJECT_OFFICER, person__last_name="Agent-Montreuil"
+        organization=personas.montreuil,
+        role=PositionRole.PROJECT_OFFICER,
+        person__last_name="Agent-Montreuil",
     ).person
     former = PositionFactory(
         organization=personas.montreuil,
@@ -277,8 +285,17 @@ def test_anonymous_visitors_see_elected_officials_without_personal_data(client, 
     assert set(mayor) == {"id", "first_name", "last_name", "positions", "details_visible"}
     assert mayor["details_visible"] is False
     # Only the elected office shows, not the job at the association.
-    assert [(p["organization"]["name"], p["role"]) for p in mayor["positions"]] == [("Ville de Montreuil", "mayor")]
-    assert set(mayor["positions"][0]) == {"organization", "role", "role_label", "title", "start_date", "end_date"}
+    assert [(p["organization"]["name"], p["role"]) for p in mayor["positions"]] == [
+        ("Ville de Montreuil", "mayor")
+    ]
+    assert set(mayor["positions"][0]) == {
+        "organization",
+        "role",
+        "role_label",
+        "title",
+        "start_date",
+        "end_date",
+    }
 
 
 def test_a_correspondent_sees_the_personal_data_of_their_organisation_only(personas, directory):

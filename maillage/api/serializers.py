@@ -143,7 +143,9 @@ class Viewer:
 
     def sees_position(self, position: Position) -> bool:
         """Elected offices are public; other positions only for staff and the organisation's correspondents."""
-        return self.staff or position.role in ELECTED_ROLES or position.organization_id in self.organization_ids
+        return (
+            self.staff or position.role in ELECTED_ROLES or position.organization_id in self.organization_ids
+        )
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
@@ -187,7 +189,9 @@ class PersonSerializer(serializers.ModelSerializer):
     # Optional in the schema: present only when ``details_visible`` is true.
     email = serializers.EmailField(required=False)
     phone = serializers.CharField(required=False)
-    legal_basis = serializers.ChoiceField(choices=Person._meta.get_field("legal_basis").choices, required=False)
+    legal_basis = serializers.ChoiceField(
+        choices=Person._meta.get_field("legal_basis").choices, required=False
+    )
     source = serializers.CharField(required=False)
     newsletter_consent = serializers.BooleanField(required=False)
     last_interaction_at = serializers.DateField(required=False, allow_null=True)

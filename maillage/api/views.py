@@ -56,7 +56,9 @@ def _text_param(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
 
-def _choice_param(request: Request, name: str, choices: list[str] | tuple[str, ...], default: str = "") -> str:
+def _choice_param(
+    request: Request, name: str, choices: list[str] | tuple[str, ...], default: str = ""
+) -> str:
     value = _text_param(request, name)
     if not value:
         return default
@@ -77,7 +79,9 @@ def _int_param(request: Request, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ValidationError({name: [_("“%(value)s” is not an identifier (a positive integer).") % {"value": value}]})
+        raise ValidationError(
+            {name: [_("“%(value)s” is not an identifier (a positive integer).") % {"value": value}]}
+        )
     return int(value)
 
 
@@ -163,7 +167,7 @@ SCOPE_PARAM = OpenApiParameter(
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 response=[200],
-                description="`<url>; rel=\"canonical\"` when a former code was followed.",
+                description='`<url>; rel="canonical"` when a former code was followed.',
             ),
         ],
         responses={
@@ -193,7 +197,9 @@ class CommuneViewSet(ReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Commune]:
         if getattr(self, "swagger_fake_view", False):
             return Commune.objects.none()
-        communes = self.scoped().select_related("territory").defer("geometry", "search_name", "territory__geometry")
+        communes = (
+            self.scoped().select_related("territory").defer("geometry", "search_name", "territory__geometry")
+        )
         if self.action == "retrieve":
             return communes.prefetch_related(
                 Prefetch("neighbours", queryset=Commune.objects.only("code").order_by("code"))
@@ -304,7 +310,9 @@ class TerritoryViewSet(ReadOnlyViewSet):
     list=extend_schema(
         summary="List organisations",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."
+            ),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values, description="Kind."),
             OpenApiParameter(
                 "territory",
@@ -376,7 +384,9 @@ class OrganizationViewSet(ReadOnlyViewSet):
         "(email, phone, GDPR data) are only included for staff and for correspondents of an "
         "organisation the person works for (`details_visible`).",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Words of the name, accents and case ignored."
+            ),
             OpenApiParameter(
                 "organization", OpenApiTypes.INT, description="Id of an organisation the person works for."
             ),
@@ -442,7 +452,9 @@ class PersonViewSet(ReadOnlyViewSet):
         if organization is not None and organization not in viewer.organization_ids:
             people = people.filter(
                 Exists(
-                    Position.objects.filter(public_position_q(), person=OuterRef("pk"), organization_id=organization)
+                    Position.objects.filter(
+                        public_position_q(), person=OuterRef("pk"), organization_id=organization
+                    )
                 )
             )
         if role and role not in ELECTED_ROLES:
@@ -451,7 +463,10 @@ class PersonViewSet(ReadOnlyViewSet):
             people = people.filter(
                 Exists(
                     Position.objects.filter(
-                        _current(), person=OuterRef("pk"), role=role, organization_id__in=viewer.organization_ids
+                        _current(),
+                        person=OuterRef("pk"),
+                        role=role,
+                        organization_id__in=viewer.organization_ids,
                     )
                 )
             )

@@ -56,8 +56,8 @@ def test_former_code_leads_to_saint_denis(page):
 def test_commune_list_search_filters_and_exports(page):
     page.goto("/communes/")
     page.fill("#id_q", "saint denis")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.get_by_role("link", name="Saint-Denis", exact=True).count() == 1
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
@@ -66,7 +66,8 @@ def test_commune_list_search_filters_and_exports(page):
     assert any(row[0] == "93066" for row in rows[1:])
     with page.expect_download() as download_info:
         page.get_by_role("link", name="XLSX").click()
-    sheet = openpyxl.load_workbook(download_info.value.path()).active
+    assert download_info.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(download_info.value.path().read_bytes())).active
     assert any(row[0] == "93066" for row in sheet.iter_rows(min_row=2, values_only=True))
 
 
