@@ -83,8 +83,16 @@ def test_interaction_create_saves_everything_and_touches_the_people(personas):
     theme = Theme.objects.first()
     interaction = services.interaction_create(
         author=personas.arthur,
-        data=_data(personas, people=[person], themes=[theme], organizations=[personas.montreuil, personas.vincennes]),
-        actions=[{"description": "Envoyer le compte rendu", "owner": personas.camille, "due_date": dt.date(2025, 3, 20)}],
+        data=_data(
+            personas, people=[person], themes=[theme], organizations=[personas.montreuil, personas.vincennes]
+        ),
+        actions=[
+            {
+                "description": "Envoyer le compte rendu",
+                "owner": personas.camille,
+                "due_date": dt.date(2025, 3, 20),
+            }
+        ],
     )
     assert interaction.author == personas.arthur
     assert set(interaction.organizations.all()) == {personas.montreuil, personas.vincennes}
@@ -141,7 +149,9 @@ def exchanges(personas):
     return {
         "montreuil": InteractionFactory(organizations=[personas.montreuil], subject="Réunion Montreuil"),
         "vincennes": InteractionFactory(organizations=[personas.vincennes], subject="Réunion Vincennes"),
-        "both": InteractionFactory(organizations=[personas.montreuil, personas.vincennes], subject="Réunion commune"),
+        "both": InteractionFactory(
+            organizations=[personas.montreuil, personas.vincennes], subject="Réunion commune"
+        ),
     }
 
 
@@ -184,14 +194,19 @@ def test_list_filters(personas, exchanges):
     exchanges["both"].themes.add(theme)
     person = PositionFactory(organization=personas.montreuil).person
     exchanges["montreuil"].people.add(person)
-    old = InteractionFactory(organizations=[personas.montreuil], date=dt.date(2020, 5, 1), kind=InteractionKind.CALL)
+    old = InteractionFactory(
+        organizations=[personas.montreuil], date=dt.date(2020, 5, 1), kind=InteractionKind.CALL
+    )
     client = login(personas.arthur)
-    assert _listed(client, organization=personas.vincennes.pk) == {exchanges["vincennes"].pk, exchanges["both"].pk}
+    assert _listed(client, organization=personas.vincennes.pk) == {
+        exchanges["vincennes"].pk,
+        exchanges["both"].pk,
+    }
     assert _listed(client, theme=theme.slug) == {exchanges["both"].pk}
     assert _listed(client, kind="call", organization=personas.montreuil.pk) == {old.pk}
-    assert _listed(client, date_from="2020-01-01", date_to="2020-12-31", organization=personas.montreuil.pk) == {
-        old.pk
-    }
+    assert _listed(
+        client, date_from="2020-01-01", date_to="2020-12-31", organization=personas.montreuil.pk
+    ) == {old.pk}
     assert _listed(client, q="Vincennes") == {exchanges["vincennes"].pk}
     assert _listed(client, person=person.pk) == {exchanges["montreuil"].pk}
 
@@ -294,10 +309,16 @@ def test_action_complete_by_owner_or_staff_only(personas):
 def test_my_actions_lists_open_actions_by_due_date_marking_overdue_ones(personas):
     interaction = InteractionFactory(organizations=[personas.montreuil], subject="Suivi fibre")
     late = FollowUpActionFactory(
-        interaction=interaction, owner=personas.camille, due_date=TODAY() - dt.timedelta(days=2), description="En retard"
+        interaction=interaction,
+        owner=personas.camille,
+        due_date=TODAY() - dt.timedelta(days=2),
+        description="En retard",
     )
     soon = FollowUpActionFactory(
-        interaction=interaction, owner=personas.camille, due_date=TODAY() + dt.timedelta(days=2), description="Bientôt"
+        interaction=interaction,
+        owner=personas.camille,
+        due_date=TODAY() + dt.timedelta(days=2),
+        description="Bientôt",
     )
     FollowUpActionFactory(interaction=interaction, owner=personas.arthur, description="Pas à moi")
     done = FollowUpActionFactory(
@@ -320,7 +341,9 @@ def test_my_actions_lists_open_actions_by_due_date_marking_overdue_ones(personas
 def test_csv_and_xlsx_exports_follow_visibility(personas, exchanges):
     client = login(personas.camille)
     response = client.get(reverse("interactions:list"), {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0] == ["Date", "Kind", "Subject", "Organisations", "People", "Themes", "Author", "Notes"]
     assert {row[2] for row in rows[1:]} == {"Réunion Montreuil", "Réunion commune"}
     response = client.get(reverse("interactions:list"), {"format": "xlsx", "q": "commune"})
@@ -331,7 +354,9 @@ def test_csv_and_xlsx_exports_follow_visibility(personas, exchanges):
 
 def _interactions(personas, count):
     theme = Theme.objects.first()
-    people = [PositionFactory(organization=personas.montreuil, role=PositionRole.DGS).person for _ in range(2)]
+    people = [
+        PositionFactory(organization=personas.montreuil, role=PositionRole.DGS).person for _ in range(2)
+    ]
     for _ in range(count):
         interaction = InteractionFactory(
             organizations=[personas.montreuil, personas.vincennes], people=people, author=personas.arthur
@@ -365,7 +390,9 @@ def test_my_actions_query_count_does_not_grow_with_rows(personas):
     client = login(personas.camille)
     url = reverse("interactions:my_actions")
     _interactions(personas, 5)
-    FollowUpAction.objects.filter(pk__in=FollowUpAction.objects.values("pk")[:2]).update(done_at=timezone.now())
+    FollowUpAction.objects.filter(pk__in=FollowUpAction.objects.values("pk")[:2]).update(
+        done_at=timezone.now()
+    )
     small = _count_queries(client, url)
     _interactions(personas, 55)
     FollowUpAction.objects.filter(done_at__isnull=True).filter(

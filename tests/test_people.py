@@ -16,10 +16,10 @@ from openpyxl import load_workbook
 
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.people import services
-from maillage.people.models import LegalBasis, Person, Position, PositionRole
+from maillage.people.models import LegalBasis, Person, PositionRole
 from maillage.themes.models import Theme
 from tests.conftest import login as _login
-from tests.factories import OrganizationFactory, PersonFactory, PositionFactory
+from tests.factories import OrganizationFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,11 @@ def test_person_create_saves_the_person_and_a_first_position(personas):
     theme = Theme.objects.first()
     person = services.person_create(
         data=_person_data(),
-        position={"organization": personas.montreuil, "role": PositionRole.DGS, "start_date": dt.date(2024, 1, 1)},
+        position={
+            "organization": personas.montreuil,
+            "role": PositionRole.DGS,
+            "start_date": dt.date(2024, 1, 1),
+        },
         themes=[theme],
     )
     assert person.search_text == "helene fictive helene fictive@example org"
@@ -261,7 +265,9 @@ def test_a_correspondent_creates_a_person_in_their_organisation(personas):
     response = client.get(reverse("people:create"))
     assert response.status_code == 200
     assert response.context["form"]["organization"].value() == personas.montreuil.pk
-    response = client.post(reverse("people:create"), _create_form(personas.montreuil, newsletter_consent="on"))
+    response = client.post(
+        reverse("people:create"), _create_form(personas.montreuil, newsletter_consent="on")
+    )
     assert response.status_code == 302
     person = Person.objects.get(email="helene.fictive@example.org")
     assert response["Location"] == reverse("people:detail", args=[person.pk])
@@ -285,7 +291,9 @@ def test_staff_may_create_in_any_organisation_and_the_query_preselects_it(person
 
 
 def test_the_source_is_required(personas):
-    response = login(personas.arthur).post(reverse("people:create"), _create_form(personas.montreuil, source=""))
+    response = login(personas.arthur).post(
+        reverse("people:create"), _create_form(personas.montreuil, source="")
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["source"]
     assert not Person.objects.filter(email="helene.fictive@example.org").exists()
@@ -358,13 +366,17 @@ def test_a_correspondent_adds_positions_in_their_organisation_only(personas):
 
 def test_csv_export_has_contact_columns_for_staff_only(personas, directory):
     response = login(personas.arthur).get(reverse("people:list"), {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0] == ["Last name", "First name", "Current positions", "Themes", "Email", "Phone"]
     emails = {row[4] for row in rows[1:]}
     assert {p.email for p in directory.values()} <= emails
 
     response = login(None).get(reverse("people:list"), {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0] == ["Last name", "First name", "Current positions", "Themes"]
     names = {(row[0], row[1]) for row in rows[1:]}
     assert (directory["mayor"].last_name, directory["mayor"].first_name) in names

@@ -37,7 +37,9 @@ class InteractionFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].choices = [("", _("All themes"))] + [(t.slug, str(t)) for t in Theme.objects.all()]
+        self.fields["theme"].choices = [("", _("All themes"))] + [
+            (t.slug, str(t)) for t in Theme.objects.all()
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -66,7 +68,9 @@ def action_owner_choices(user: Any):
     the metropole's staff and the accounts of their own organisation."""
     users = get_user_model().objects.filter(is_active=True)
     if not is_staff(user):
-        users = users.filter(Q(role__in=[Role.ADMIN, Role.AGENT]) | Q(organization_id__in=organization_ids_of(user)))
+        users = users.filter(
+            Q(role__in=[Role.ADMIN, Role.AGENT]) | Q(organization_id__in=organization_ids_of(user))
+        )
     return users.order_by("last_name", "first_name", "username")
 
 

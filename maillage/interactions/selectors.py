@@ -56,7 +56,9 @@ def interaction_list(
         )
     if person:
         through = Interaction.people.through
-        interactions = interactions.filter(Exists(through.objects.filter(interaction=OuterRef("pk"), person_id=person)))
+        interactions = interactions.filter(
+            Exists(through.objects.filter(interaction=OuterRef("pk"), person_id=person))
+        )
     if date_from:
         interactions = interactions.filter(date__gte=date_from)
     if date_to:
@@ -76,7 +78,9 @@ def interaction_detail(*, user: Any, pk: int) -> Interaction:
             "organizations",
             "people",
             "themes",
-            Prefetch("actions", queryset=FollowUpAction.objects.select_related("owner").order_by("due_date", "pk")),
+            Prefetch(
+                "actions", queryset=FollowUpAction.objects.select_related("owner").order_by("due_date", "pk")
+            ),
         )
         .get(pk=pk)
     )

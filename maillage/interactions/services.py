@@ -18,10 +18,14 @@ EDITABLE_FIELDS = ("kind", "date", "subject", "notes")
 ACTION_FIELDS = ("description", "owner", "due_date")
 
 
-def _build_actions(interaction: Interaction, actions: Iterable[dict[str, Any]] | None) -> list[FollowUpAction]:
+def _build_actions(
+    interaction: Interaction, actions: Iterable[dict[str, Any]] | None
+) -> list[FollowUpAction]:
     built = []
     for data in actions or []:
-        action = FollowUpAction(interaction=interaction, **{k: v for k, v in data.items() if k in ACTION_FIELDS})
+        action = FollowUpAction(
+            interaction=interaction, **{k: v for k, v in data.items() if k in ACTION_FIELDS}
+        )
         action.full_clean(exclude=["interaction"])
         built.append(action)
     return built

@@ -14,6 +14,7 @@ class OrganizationFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds"))] + OrganizationKind.choices)
     territory = forms.ChoiceField(label=_("Territory"), required=False)
+    commune = forms.CharField(label=_("Commune (INSEE code)"), required=False, max_length=5)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,7 +26,7 @@ class OrganizationFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"query": data["q"], "kind": data["kind"], "territory": data["territory"]}
+        return {"query": data["q"], "kind": data["kind"], "territory": data["territory"], "commune": data["commune"]}
 
 
 class OrganizationForm(forms.ModelForm):

@@ -93,7 +93,7 @@ class Organization(TimeStamped, Versioned):
                 name="organization_one_per_commune",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [models.Index(fields=["kind", "name"]), models.Index(fields=["name", "id"])]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,9 @@ def search_filter(field: str, query: str) -> Q:
 def organization_list(
     *, query: str = "", kind: str = "", territory: str = "", commune: str = ""
 ) -> QuerySet[Organization]:
-    qs = Organization.objects.select_related("commune", "territory")
+    qs = Organization.objects.select_related("commune", "territory").defer(
+        "commune__geometry", "territory__geometry"
+    )
     if query:
         qs = qs.filter(search_filter("search_text", query))
     if kind:
@@ -26,7 +28,11 @@ def organization_list(
     if territory:
         qs = qs.filter(Q(territory_id=territory) | Q(commune__territory_id=territory))
     if commune:
-        qs = qs.filter(commune_id=commune)
+        # Former codes (e.g. 93059) follow their successor.
+        from maillage.territories.selectors import commune_resolve
+
+        resolved = commune_resolve(commune).commune
+        qs = qs.filter(commune_id=resolved.code if resolved else commune)
     return qs.order_by("name", "pk")
 
 

@@ -21,7 +21,9 @@ def _theme_choices(empty_label: str) -> list[tuple[str, str]]:
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     organization = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organization.objects.order_by("name"),
+        label=_("Organisation"),
+        required=False,
+        queryset=Organization.objects.order_by("name"),
         empty_label=_("All organisations"),
     )
     role = forms.ChoiceField(
@@ -107,7 +109,9 @@ class PersonForm(forms.ModelForm):
 class PersonCreateForm(PersonForm):
     """A new person comes with a first position."""
 
-    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=Organization.objects.order_by("name"))
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organization.objects.order_by("name")
+    )
     role = forms.ChoiceField(label=_("Role"), choices=[("", "---------")] + PositionRole.choices)
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE_WIDGET)

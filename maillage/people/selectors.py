@@ -58,7 +58,9 @@ def person_list(
             Exists(Position.objects.filter(visible, person=OuterRef("pk"), organization_id=organization))
         )
     if role:
-        people = people.filter(Exists(Position.objects.filter(_current(), visible, person=OuterRef("pk"), role=role)))
+        people = people.filter(
+            Exists(Position.objects.filter(_current(), visible, person=OuterRef("pk"), role=role))
+        )
     if theme:
         people = people.filter(themes__slug=theme)
     current_positions = (
@@ -67,7 +69,9 @@ def person_list(
         .select_related("organization")
         .order_by("organization__name", "role", "pk")
     )
-    return people.prefetch_related(Prefetch("positions", queryset=current_positions, to_attr="current_positions"))
+    return people.prefetch_related(
+        Prefetch("positions", queryset=current_positions, to_attr="current_positions")
+    )
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
@@ -75,14 +79,18 @@ def person_detail(*, user: Any, pk: int) -> Person:
         person_visible_to(user)
         .prefetch_related(
             "themes",
-            Prefetch("positions", queryset=Position.objects.select_related("organization").order_by("-start_date")),
+            Prefetch(
+                "positions", queryset=Position.objects.select_related("organization").order_by("-start_date")
+            ),
         )
         .get(pk=pk)
     )
 
 
 def position_list_for_organization(*, user: Any, organization: Organization) -> list[Position]:
-    positions = Position.objects.filter(_current(), organization=organization, person__anonymized_at__isnull=True)
+    positions = Position.objects.filter(
+        _current(), organization=organization, person__anonymized_at__isnull=True
+    )
     if not (is_staff(user) or organization.pk in organization_ids_of(user)):
         positions = positions.filter(role__in=list(ELECTED_ROLES))
     return list(positions.select_related("person").order_by("role", "person__last_name"))

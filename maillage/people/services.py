@@ -132,11 +132,15 @@ def person_touch_interaction(*, people: Iterable[Person | int], date: dt.date) -
             continue
         # Never shorten a retention period already granted (e.g. a record created today about a past meeting).
         retention = max(Person.retention_from(date), person.retention_until)
-        changed += Person.objects.filter(pk=person.pk).update(last_interaction_at=date, retention_until=retention)
+        changed += Person.objects.filter(pk=person.pk).update(
+            last_interaction_at=date, retention_until=retention
+        )
     return changed
 
 
-def _scrub_audit(person: Person, *, names: set[str], position_ids: list[int], interaction_ids: list[int]) -> None:
+def _scrub_audit(
+    person: Person, *, names: set[str], position_ids: list[int], interaction_ids: list[int]
+) -> None:
     """Remove the person's identity from the audit trail: their own entries go, the names they left
     in the entries of their positions and interactions are replaced."""
     person_type = ContentType.objects.get_for_model(Person)
@@ -156,9 +160,15 @@ def _scrub_audit(person: Person, *, names: set[str], position_ids: list[int], in
         entries = LogEntry.objects.filter(content_type=content_type, object_pk__in=[str(i) for i in ids])
         for entry in entries:
             changes = json.dumps(entry.changes, ensure_ascii=False) if entry.changes is not None else None
-            fields = {"object_repr": entry.object_repr, "changes_text": entry.changes_text, "changes": changes}
+            fields = {
+                "object_repr": entry.object_repr,
+                "changes_text": entry.changes_text,
+                "changes": changes,
+            }
             for name in names:
-                fields = {k: v.replace(name, replacement) if isinstance(v, str) else v for k, v in fields.items()}
+                fields = {
+                    k: v.replace(name, replacement) if isinstance(v, str) else v for k, v in fields.items()
+                }
             LogEntry.objects.filter(pk=entry.pk).update(
                 object_repr=fields["object_repr"],
                 changes_text=fields["changes_text"],
@@ -204,7 +214,9 @@ def people_purge_expired(*, today: dt.date | None = None) -> PurgeLog | None:
     """Anonymise everyone whose retention period has ended; one PurgeLog row per run that changed something."""
     today = today or timezone.localdate()
     expired = list(
-        Person.objects.select_for_update().filter(anonymized_at__isnull=True, retention_until__lt=today).order_by("pk")
+        Person.objects.select_for_update()
+        .filter(anonymized_at__isnull=True, retention_until__lt=today)
+        .order_by("pk")
     )
     if not expired:
         return None
@@ -228,14 +240,18 @@ def person_export(*, person: Person) -> dict[str, Any]:
         .order_by("date", "pk")
     )
     history = (
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk)
+        (
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk)
+            )
+            | LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Position),
+                object_pk__in=[str(p.pk) for p in positions],
+            )
         )
-        | LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Position),
-            object_pk__in=[str(p.pk) for p in positions],
-        )
-    ).select_related("actor", "content_type").order_by("timestamp", "pk")
+        .select_related("actor", "content_type")
+        .order_by("timestamp", "pk")
+    )
     return {
         "exported_at": timezone.now(),
         "identity": {

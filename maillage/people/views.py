@@ -98,7 +98,9 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "details": details,
-            "positions": selectors.person_positions_for_display(user=request.user, person=person, details=details),
+            "positions": selectors.person_positions_for_display(
+                user=request.user, person=person, details=details
+            ),
             "can_edit": can_edit,
             "can_manage_personal_data": perms.can_manage_personal_data(request.user),
             "can_view_interactions": perms.can_view_person_interactions(request.user, person),
@@ -114,7 +116,11 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     own = sorted(organization_ids_of(user))
     wanted = request.GET.get("organization", "")
-    if wanted.isdigit() and Organization.objects.filter(pk=wanted).exists() and may_act_for(user, {int(wanted)}):
+    if (
+        wanted.isdigit()
+        and Organization.objects.filter(pk=wanted).exists()
+        and may_act_for(user, {int(wanted)})
+    ):
         initial["organization"] = int(wanted)
     elif own:
         initial["organization"] = own[0]

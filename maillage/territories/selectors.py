@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from maillage.core.text import normalize
@@ -28,7 +28,8 @@ def home_communes() -> QuerySet[Commune]:
 
 def home_territories() -> QuerySet[Territory]:
     """Subdivisions of the home EPCI; empty where it has none (then communes play that part)."""
-    return Territory.objects.filter(epci_id=home_epci_siren())
+    # Outlines are heavy JSON and no page draws territories: leave them in the database.
+    return Territory.objects.filter(epci_id=home_epci_siren()).defer("geometry")
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def commune_list(
     sort: str = "name",
 ) -> CommuneSearch:
     """Home communes filtered by a free text (name or code, old codes included), territory, département."""
-    qs = home_communes().select_related("department", "territory")
+    # Outlines are only needed by the map: never load them in lists.
+    qs = home_communes().select_related("department", "territory").defer("geometry", "territory__geometry")
     notice = ""
     if query:
         needle = normalize(query)
@@ -123,6 +125,7 @@ def territory_list() -> QuerySet[Territory]:
 def commune_detail(code: str) -> Commune:
     return (
         Commune.objects.select_related("department__region", "territory", "epci")
-        .prefetch_related("neighbours")
+        .defer("geometry", "territory__geometry")
+        .prefetch_related(Prefetch("neighbours", queryset=Commune.objects.defer("geometry").order_by("name")))
         .get(pk=code)
     )

@@ -47,6 +47,8 @@ class CommuneFilterForm(forms.Form):
         self.fields["department"].choices = [("", _("All departments"))] + [(d.code, str(d)) for d in departments]
 
 
+ORGANIZATIONS_SHOWN = 15
+
 COMMUNE_COLUMNS = [
     Column(_("INSEE code"), lambda c: c.code),
     Column(_("Name"), lambda c: c.name),
@@ -99,7 +101,12 @@ def commune_detail_view(request: HttpRequest, code: str) -> HttpResponse:
             "commune": commune,
             "is_home": commune.epci_id == selectors.home_epci_siren(),
             "organization": organization,
-            "organizations": Organization.objects.filter(commune=commune).exclude(kind="commune").order_by("name"),
+            # Bounded: the full list is one click away, paginated.
+            "organizations": Organization.objects.filter(commune=commune)
+            .exclude(kind="commune")
+            .defer("commune__geometry")
+            .order_by("name")[:ORGANIZATIONS_SHOWN],
+            "organization_count": Organization.objects.filter(commune=commune).exclude(kind="commune").count(),
             "positions": position_list_for_organization(user=request.user, organization=organization)
             if organization
             else [],
