@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +40,7 @@ def run(*args: str, env: dict[str, str] | None = None, check: bool = True) -> in
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 – this script runs on whatever python3 the machine has
         sys.exit("Maillage demande Python 3.11 ou plus récent.")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if MARKER.exists() and MARKER.read_text() == wanted and PYTHON.exists():
@@ -127,13 +126,36 @@ def throwaway_postgres():
     data, port = workdir / "data", _free_port()
     say(f"PostgreSQL jetable : {bindir.parent.name}, port {port}")
     subprocess.run(
-        [*as_postgres, str(initdb), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"],
+        [
+            *as_postgres,
+            str(initdb),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
-        [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w", "start"],
+        [
+            *as_postgres,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(workdir / "log"),
+            "-w",
+            "start",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -151,7 +173,18 @@ def throwaway_postgres():
 def pytest_pass(label: str, database_url: str, extra: list[str]) -> int:
     say(f"Tests sur {label}")
     env = {**os.environ, "MAILLAGE_ENV": "test", "DATABASE_URL": database_url}
-    return run(str(PYTHON), "-m", "pytest", "-n", os.environ.get("PYTEST_WORKERS", "2"), "--dist", "loadgroup", *extra, env=env, check=False)
+    return run(
+        str(PYTHON),
+        "-m",
+        "pytest",
+        "-n",
+        os.environ.get("PYTEST_WORKERS", "2"),
+        "--dist",
+        "loadgroup",
+        *extra,
+        env=env,
+        check=False,
+    )
 
 
 def test() -> None:

@@ -33,7 +33,9 @@ if PRODUCTION and len(SECRET_KEY) < 50:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire en production (liste séparée par des virgules).")
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS est obligatoire en production (liste séparée par des virgules)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The home territory: the EPCI this instance serves (default: Métropole du Grand Paris).
@@ -146,6 +148,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -206,7 +213,7 @@ STORAGES = {
 }
 
 # Email: EMAIL_URL such as smtp://user:pass@host:587/?tls=True; console in development.
-_email_url = env_str("EMAIL_URL", "smtp://127.0.0.1:1025" if PRODUCTION else "console:")
+_email_url = env_str("EMAIL_URL", "console:", required=PRODUCTION)
 try:
     _email = dj_email_url.parse(_email_url)
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -222,7 +229,23 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>", required=PRODUCTION
+)
+
+# Cache: per process by default; shared (database or Redis) when several web processes run,
+# so that a referential import is seen by all of them at once.
+CACHE_BACKEND = env_choice("CACHE_BACKEND", "database" if PRODUCTION else "locmem", {"locmem", "database", "redis"})
+CACHES = {
+    "default": {
+        "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "maillage_cache"},
+        "redis": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        },
+    }[CACHE_BACKEND]
+}
 
 # Background work: Django's tasks API (backport) with the durable database worker.
 TASKS = {

@@ -52,7 +52,12 @@ class Personas:
     vincennes: Organization
 
     def for_role(self, role: str) -> User | None:
-        return {"admin": self.alice, "agent": self.arthur, "correspondent": self.camille, "other": self.bruno}.get(role)
+        return {
+            "admin": self.alice,
+            "agent": self.arthur,
+            "correspondent": self.camille,
+            "other": self.bruno,
+        }.get(role)
 
 
 @pytest.fixture

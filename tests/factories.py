@@ -46,7 +46,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
     search_text = factory.LazyAttribute(lambda p: normalize(f"{p.first_name} {p.last_name}"))
-    email = factory.LazyAttribute(lambda p: f"{normalize(p.first_name)}.{normalize(p.last_name)}@example.org".replace(" ", "-"))
+    email = factory.LazyAttribute(
+        lambda p: f"{normalize(p.first_name)}.{normalize(p.last_name)}@example.org".replace(" ", "-")
+    )
     legal_basis = LegalBasis.PUBLIC_INTEREST
     source = "Saisie manuelle (test)"
     retention_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=3 * 365))

@@ -174,9 +174,12 @@ def outcome(response, name: str) -> str:
 
 
 def user_for(role: str, personas):
-    return {"anonymous": None, "admin": personas.alice, "agent": personas.arthur, "correspondent": personas.camille}[
-        role
-    ]
+    return {
+        "anonymous": None,
+        "admin": personas.alice,
+        "agent": personas.arthur,
+        "correspondent": personas.camille,
+    }[role]
 
 
 def test_every_url_for_every_role(world):

@@ -176,7 +176,7 @@ def test_a_correspondent_sees_the_interactions_of_their_organisation(personas, e
     assert _listed(client) == {exchanges["montreuil"].pk, exchanges["both"].pk}
     assert client.get(reverse("interactions:detail", args=[exchanges["both"].pk])).status_code == 200
     assert client.get(reverse("interactions:detail", args=[exchanges["vincennes"].pk])).status_code == 404
-    assert client.get(reverse("interactions:update", args=[exchanges["vincennes"].pk])).status_code == 404
+    assert client.get(reverse("interactions:update", args=[exchanges["vincennes"].pk])).status_code == 403
 
 
 def test_staff_see_every_interaction(personas, exchanges):

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("value", "valid"),
-    [("200054781", True), ("217500016", True), ("200054782", False), ("20005478", False), ("2000547811", False),
-     ("20005478A", False)],
+    [
+        ("200054781", True),
+        ("217500016", True),
+        ("200054782", False),
+        ("20005478", False),
+        ("2000547811", False),
+        ("20005478A", False),
+    ],
 )
 def test_siren_format_and_luhn_key(value, valid):
     assert (siren_error(value) is None) is valid
@@ -38,7 +44,9 @@ def test_malformed_siren_gives_a_french_message_and_writes_nothing(agent_client)
 
 def test_duplicate_organisation_is_refused(agent_client):
     organization_create(data={"kind": OrganizationKind.ASSOCIATION, "name": "Les Amis du Canal"})
-    response = agent_client.post("/organisations/nouvelle/", {"kind": "association", "name": "LES AMIS DU  CANAL"})
+    response = agent_client.post(
+        "/organisations/nouvelle/", {"kind": "association", "name": "LES AMIS DU  CANAL"}
+    )
     assert response.status_code == 200
     assert Organization.objects.filter(name__iexact="les amis du canal").count() == 1
     response = agent_client.post(
@@ -51,7 +59,12 @@ def test_duplicate_organisation_is_refused(agent_client):
 def test_agent_creates_an_organisation_with_a_former_commune_code(agent_client):
     response = agent_client.post(
         "/organisations/nouvelle/",
-        {"kind": "association", "name": "Tiers-lieu de Pierrefitte", "commune": "93059", "siren": "732829320"},
+        {
+            "kind": "association",
+            "name": "Tiers-lieu de Pierrefitte",
+            "commune": "93059",
+            "siren": "732829320",
+        },
         follow=True,
     )
     organization = Organization.objects.get(name="Tiers-lieu de Pierrefitte")
@@ -60,15 +73,23 @@ def test_agent_creates_an_organisation_with_a_former_commune_code(agent_client):
 
 
 def test_unknown_commune_code_is_refused(agent_client):
-    response = agent_client.post("/organisations/nouvelle/", {"kind": "association", "name": "X", "commune": "99999"})
+    response = agent_client.post(
+        "/organisations/nouvelle/", {"kind": "association", "name": "X", "commune": "99999"}
+    )
     assert "99999" in response.content.decode()
     assert not Organization.objects.filter(name="X").exists()
 
 
 def test_correspondent_edits_own_organisation_not_another(personas, correspondent_client):
     own = personas.montreuil
-    data = {"kind": own.kind, "name": own.name, "website": "https://www.montreuil.fr", "version": own.version,
-            "commune": own.commune_id, "territory": own.territory_id}
+    data = {
+        "kind": own.kind,
+        "name": own.name,
+        "website": "https://www.montreuil.fr",
+        "version": own.version,
+        "commune": own.commune_id,
+        "territory": own.territory_id,
+    }
     response = correspondent_client.post(f"/organisations/{own.pk}/modifier/", data)
     assert response.status_code == 302
     own.refresh_from_db()
@@ -85,7 +106,9 @@ def test_concurrent_edits_never_overwrite_each_other(personas):
     second = Organization.objects.get(pk=personas.montreuil.pk)
     organization_update(organization=first, data={"phone": "01 11 11 11 11"}, expected_version=first.version)
     with pytest.raises(ConcurrentEditError):
-        organization_update(organization=second, data={"phone": "02 22 22 22 22"}, expected_version=second.version)
+        organization_update(
+            organization=second, data={"phone": "02 22 22 22 22"}, expected_version=second.version
+        )
     assert Organization.objects.get(pk=personas.montreuil.pk).phone == "01 11 11 11 11"
 
 
@@ -93,14 +116,18 @@ def test_a_stale_form_gets_a_clear_message(personas, agent_client):
     own = personas.montreuil
     data = {"kind": own.kind, "name": own.name, "commune": own.commune_id, "territory": own.territory_id}
     agent_client.post(f"/organisations/{own.pk}/modifier/", {**data, "phone": "1", "version": own.version})
-    response = agent_client.post(f"/organisations/{own.pk}/modifier/", {**data, "phone": "2", "version": own.version})
+    response = agent_client.post(
+        f"/organisations/{own.pk}/modifier/", {**data, "phone": "2", "version": own.version}
+    )
     assert "Quelqu'un d'autre" in response.content.decode() or "Someone else" in response.content.decode()
 
 
 def test_every_change_is_audited_with_actor_and_fields(personas, agent_client):
     own = personas.montreuil
     data = {"kind": own.kind, "name": own.name, "commune": own.commune_id, "territory": own.territory_id}
-    agent_client.post(f"/organisations/{own.pk}/modifier/", {**data, "email": "contact@montreuil.fr", "version": 1})
+    agent_client.post(
+        f"/organisations/{own.pk}/modifier/", {**data, "email": "contact@montreuil.fr", "version": 1}
+    )
     entry = LogEntry.objects.get_for_object(own).latest("timestamp")
     assert entry.actor == personas.arthur
     assert "email" in entry.changes_dict
@@ -139,3 +166,14 @@ def test_service_rejects_invalid_siren():
 def test_anonymous_cannot_create(client):
     assert client.get("/organisations/nouvelle/").status_code == 302
     assert login(None).post("/organisations/nouvelle/", {"name": "Z"}).status_code == 302
+
+
+def test_correspondent_cannot_change_the_identity_of_their_commune(personas, correspondent_client):
+    own = personas.montreuil
+    data = {"kind": "association", "name": "Autre nom", "siren": "732829320", "version": own.version,
+            "website": "https://montreuil.fr"}
+    response = correspondent_client.post(f"/organisations/{own.pk}/modifier/", data)
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert (own.kind, own.name, own.siren) == ("commune", "Ville de Montreuil", "")
+    assert own.website == "https://montreuil.fr"

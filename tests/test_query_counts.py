@@ -25,9 +25,15 @@ def count_queries(client, url: str) -> int:
 def grow(personas, rows: int) -> None:
     """Organisations in Montreuil with people and memberships, in the given number."""
     for index in range(rows):
-        organization = OrganizationFactory(commune=personas.montreuil.commune, kind=OrganizationKind.ASSOCIATION)
-        OrganizationMembership.objects.create(member=organization, group=personas.montreuil, competence=f"c{index}")
-        PositionFactory(organization=personas.montreuil, role=PositionRole.MAYOR if index % 2 else PositionRole.DGS)
+        organization = OrganizationFactory(
+            commune=personas.montreuil.commune, kind=OrganizationKind.ASSOCIATION
+        )
+        OrganizationMembership.objects.create(
+            member=organization, group=personas.montreuil, competence=f"c{index}"
+        )
+        PositionFactory(
+            organization=personas.montreuil, role=PositionRole.MAYOR if index % 2 else PositionRole.DGS
+        )
 
 
 PAGES = [

@@ -46,7 +46,9 @@ def _broken_copy(tmp_path: Path, filename: str, line: int, new: str) -> Path:
 
 
 def test_a_broken_row_gives_its_line_and_writes_nothing(tmp_path):
-    directory = _broken_copy(tmp_path, "communes-france.csv", 3, "01002,L'Abergement-de-Varey,01,84,240100883,beaucoup")
+    directory = _broken_copy(
+        tmp_path, "communes-france.csv", 3, "01002,L'Abergement-de-Varey,01,84,240100883,beaucoup"
+    )
     Region.objects.filter(pk="84").update(name="Nom modifié avant import")
     with pytest.raises(ReferentialError, match=r"communes-france.csv, ligne 3 .*population"):
         referential_import(directory=directory)

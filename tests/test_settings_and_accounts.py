@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from maillage.core.scheduler import enqueue_due_jobs
 from maillage.core.models import PeriodicJobRun
+from maillage.core.scheduler import enqueue_due_jobs
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,8 @@ def run_check(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_URL"} | {"DATABASE_URL": "sqlite:///:memory:"},
+        env={k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_URL"}
+        | {"DATABASE_URL": "sqlite:///:memory:"},
         capture_output=True,
         text=True,
     )
@@ -30,6 +31,8 @@ def test_production_settings_pass_check_deploy():
         SECRET_KEY="x" * 30 + "-production-secret-for-tests-only-0123456789",
         ALLOWED_HOSTS="maillage.example.org",
         DEBUG="false",
+        EMAIL_URL="smtp://relais.example.org:587/?tls=True",
+        DEFAULT_FROM_EMAIL="Maillage <maillage@example.org>",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -42,6 +45,8 @@ def test_production_settings_pass_check_deploy():
         ({"MAILLAGE_HOME_EPCI_SIREN": "200054782"}, "MAILLAGE_HOME_EPCI_SIREN"),
         ({"EMAIL_URL": "pigeon://voyageur"}, "EMAIL_URL"),
         ({"MAILLAGE_ENV": "staging"}, "MAILLAGE_ENV"),
+        ({"CACHE_BACKEND": "memcached"}, "CACHE_BACKEND"),
+        ({"MAILLAGE_ENV": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x"}, "EMAIL_URL"),
     ],
 )
 def test_bad_settings_fail_loudly(env, message):
@@ -80,3 +85,11 @@ def test_scheduler_enqueues_each_job_once_per_interval(settings):
     assert enqueue_due_jobs() == []  # a second scheduler (or a restart) does not enqueue again
     assert DBTaskResult.objects.count() == before + 1
     assert PeriodicJobRun.objects.filter(name="purge-expired-people").exists()
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_an_administrator():
+    from maillage.accounts.models import User
+
+    user = User.objects.create_superuser("root", "root@example.org", "une-phrase-de-passe-longue")
+    assert user.role == "admin"

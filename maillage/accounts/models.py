@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from maillage.accounts.roles import Role
 
 
+class MaillageUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # The admin site checks the role: a superuser created on the command line is an administrator.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """An account. Its role decides what it may see; a correspondent acts for one organisation."""
 
@@ -22,7 +29,7 @@ class User(AbstractUser):
         help_text=_("Required for correspondents: the organisation they act for."),
     )
 
-    objects = UserManager()
+    objects = MaillageUserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -7,7 +7,11 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "connexion/",
-        access(PUBLIC)(auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)),
+        access(PUBLIC)(
+            auth_views.LoginView.as_view(
+                template_name="accounts/login.html", redirect_authenticated_user=True
+            )
+        ),
         name="login",
     ),
     path("deconnexion/", access(PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),

@@ -15,7 +15,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 
 AUDITED: dict[str, dict[str, Any]] = {
-    "organizations.Organization": {"exclude_fields": ["search_text", "version", "updated_at"], "m2m_fields": {"themes"}},
+    "organizations.Organization": {
+        "exclude_fields": ["search_text", "version", "updated_at"],
+        "m2m_fields": {"themes"},
+    },
     "organizations.OrganizationMembership": {"exclude_fields": ["updated_at"]},
     "people.Person": {"exclude_fields": ["search_text", "version", "updated_at"], "m2m_fields": {"themes"}},
     "people.Position": {"exclude_fields": ["updated_at"]},

@@ -25,7 +25,9 @@ class ConcurrentEditError(Exception):
 @transaction.atomic
 def save_versioned(instance: V, *, expected_version: int) -> V:
     """Save ``instance`` if the stored row still has ``expected_version``; bump the version."""
-    current = type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    current = (
+        type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    )
     stored = current.first()
     if stored is None or stored != expected_version:
         raise ConcurrentEditError()

@@ -50,7 +50,9 @@ def export_response(
         sheet.append([column.header for column in columns])
         for row in _rows(queryset, columns):
             sheet.append(row)
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
         workbook.save(response)
         response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
         return response

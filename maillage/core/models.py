@@ -31,3 +31,6 @@ class PeriodicJobRun(models.Model):
 
     class Meta:
         verbose_name = _("periodic job")
+
+    def __str__(self) -> str:
+        return self.name

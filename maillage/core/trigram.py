@@ -24,12 +24,16 @@ def trigram_index(table: str, column: str) -> migrations.RunPython:
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             if cursor.fetchone() is None:
                 try:
-                    cursor.execute("SAVEPOINT trgm; CREATE EXTENSION IF NOT EXISTS pg_trgm; RELEASE SAVEPOINT trgm")
+                    cursor.execute(
+                        "SAVEPOINT trgm; CREATE EXTENSION IF NOT EXISTS pg_trgm; RELEASE SAVEPOINT trgm"
+                    )
                 except Exception:  # noqa: BLE001 – lacking rights must not block the migration
                     cursor.execute("ROLLBACK TO SAVEPOINT trgm")
                     logger.warning("pg_trgm unavailable: %s stays without trigram index", name)
                     return
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)')
+            cursor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
+            )
 
     def backward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":

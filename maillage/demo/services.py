@@ -41,26 +41,28 @@ DEMO_LOGINS = [
 ]
 
 # Real syndicates and partners of the MGP area; (name, kind, competence, theme slug).
+# Real partners of the MGP area besides the seeded syndicates; (name, kind, competence, theme slug).
+# The syndicates' competences are used for demo memberships.
 PARTNERS = [
-    ("SIAAP – Syndicat interdépartemental pour l'assainissement de l'agglomération parisienne",
-     OrganizationKind.SYNDICATE, "Assainissement", "gemapi"),
-    ("SEDIF – Syndicat des eaux d'Île-de-France", OrganizationKind.SYNDICATE, "Eau potable", "gemapi"),
-    ("SIGEIF – Syndicat intercommunal pour le gaz et l'électricité en Île-de-France",
-     OrganizationKind.SYNDICATE, "Distribution d'énergie", "sdem"),
-    ("SIPPEREC – Syndicat intercommunal de la périphérie de Paris pour les énergies et les réseaux de communication",
-     OrganizationKind.SYNDICATE, "Énergies et réseaux de communication", "sman"),
-    ("Syctom, l'agence métropolitaine des déchets ménagers", OrganizationKind.SYNDICATE,
-     "Traitement des déchets ménagers", "economie-circulaire"),
     ("Apur – Atelier parisien d'urbanisme", OrganizationKind.ASSOCIATION, "", "amenagement"),
     ("Région Île-de-France", OrganizationKind.REGION, "", "developpement-economique"),
     ("Préfecture de la région Île-de-France", OrganizationKind.STATE, "", "amenagement"),
     ("Eurocities", OrganizationKind.EUROPEAN, "", "europe-international"),
-    ("Direction du développement et de l'innovation territoriale", OrganizationKind.INTERNAL, "", "numerique"),
+    (
+        "Direction du développement et de l'innovation territoriale",
+        OrganizationKind.INTERNAL,
+        "",
+        "numerique",
+    ),
 ]
 
 ROLES_BY_KIND = {
-    OrganizationKind.COMMUNE: [PositionRole.MAYOR, PositionRole.DGS, PositionRole.INNOVATION_LEAD,
-                               PositionRole.TECHNICAL_CORRESPONDENT],
+    OrganizationKind.COMMUNE: [
+        PositionRole.MAYOR,
+        PositionRole.DGS,
+        PositionRole.INNOVATION_LEAD,
+        PositionRole.TECHNICAL_CORRESPONDENT,
+    ],
     OrganizationKind.EPT: [PositionRole.PRESIDENT, PositionRole.DGS, PositionRole.TECHNICAL_CORRESPONDENT],
     OrganizationKind.METROPOLE: [PositionRole.PRESIDENT, PositionRole.VICE_PRESIDENT, PositionRole.DGS],
 }
@@ -83,9 +85,10 @@ def _user(login: DemoLogin) -> User:
     if login.organization:
         communes = Organization.objects.filter(kind=OrganizationKind.COMMUNE, commune__in=home_communes())
         # Outside the MGP the demo correspondents act for the home territory's largest communes.
-        organization = communes.filter(commune_id=login.organization).first() or communes.order_by(
-            "-commune__population"
-        )[DEMO_LOGINS.index(login) - 2]
+        organization = (
+            communes.filter(commune_id=login.organization).first()
+            or communes.order_by("-commune__population")[DEMO_LOGINS.index(login) - 2]
+        )
     user, created = User.objects.get_or_create(
         username=login.username,
         defaults={
@@ -104,6 +107,18 @@ def _user(login: DemoLogin) -> User:
     return user
 
 
+def _seeded_syndicates():
+    import csv
+
+    from maillage.organizations.services import SYNDICATES_CSV
+
+    with SYNDICATES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            organization = Organization.objects.filter(name=row["name"]).first()
+            if organization:
+                yield organization, row
+
+
 @transaction.atomic
 def demo_load(*, seed: int = 2026) -> dict[str, int]:
     """Load the demo once; a rerun only makes sure the logins exist."""
@@ -117,7 +132,7 @@ def demo_load(*, seed: int = 2026) -> dict[str, int]:
     themes = {theme.slug: theme for theme in Theme.objects.all()}
     today = timezone.localdate()
 
-    partners = []
+    partners = [(organization, row["competence"], row["theme"]) for organization, row in _seeded_syndicates()]
     for name, kind, competence, slug in PARTNERS:
         organization = Organization.objects.filter(name=name).first() or organization_create(
             data={"kind": kind, "name": name}, themes=[themes[slug]]
@@ -130,12 +145,15 @@ def demo_load(*, seed: int = 2026) -> dict[str, int]:
             continue
         for commune in rng.sample(communes, k=min(len(communes), 25)):
             OrganizationMembership.objects.get_or_create(
-                member=commune, group=organization,
+                member=commune,
+                group=organization,
                 defaults={"competence": competence, "theme": themes[slug], "start_date": dt.date(2016, 1, 1)},
             )
 
     people = []
-    staffed = [o for o in Organization.objects.filter(kind__in=ROLES_BY_KIND) if o.commune_id or o.kind != "commune"]
+    staffed = [
+        o for o in Organization.objects.filter(kind__in=ROLES_BY_KIND) if o.commune_id or o.kind != "commune"
+    ]
     rng.shuffle(staffed)
     for organization in staffed[:70] + [o for o in staffed if o.commune_id in ("93048", "94080", "93066")]:
         for role in ROLES_BY_KIND[organization.kind][: rng.randint(2, 4)]:
@@ -151,13 +169,17 @@ def demo_load(*, seed: int = 2026) -> dict[str, int]:
                 legal_basis=LegalBasis.CONSENT if consent else LegalBasis.PUBLIC_INTEREST,
                 source="Démonstration : personne fictive",
                 newsletter_consent=consent,
-                newsletter_consent_at=timezone.now() - dt.timedelta(days=rng.randint(1, 400)) if consent else None,
+                newsletter_consent_at=timezone.now() - dt.timedelta(days=rng.randint(1, 400))
+                if consent
+                else None,
                 last_interaction_at=last_contact,
                 retention_until=Person.retention_from(last_contact),
             )
             person.themes.set(rng.sample(list(themes.values()), k=2))
             Position.objects.create(
-                person=person, organization=organization, role=role,
+                person=person,
+                organization=organization,
+                role=role,
                 start_date=dt.date(rng.choice([2020, 2021, 2022, 2023]), rng.randint(1, 12), 1),
             )
             people.append((person, organization))

@@ -18,7 +18,18 @@ from maillage.people.models import Person, Position, PositionRole
 from maillage.territories.selectors import home_communes
 
 PREFIX = "Organisation synthétique n°"
-WORDS = ["atelier", "réseau", "collectif", "agence", "fondation", "coopérative", "institut", "bureau", "maison", "pôle"]
+WORDS = [
+    "atelier",
+    "réseau",
+    "collectif",
+    "agence",
+    "fondation",
+    "coopérative",
+    "institut",
+    "bureau",
+    "maison",
+    "pôle",
+]
 BATCH = 5000
 
 
@@ -38,7 +49,9 @@ def _batches(total: int, label: str, progress: bool):
             bar.update(size)
 
 
-def synthetic_load(*, organizations: int, people: int, interactions: int, progress: bool = False, seed: int = 7) -> None:
+def synthetic_load(
+    *, organizations: int, people: int, interactions: int, progress: bool = False, seed: int = 7
+) -> None:
     rng = random.Random(seed)
     communes = list(home_communes().values_list("code", "territory_id"))
     kinds = [OrganizationKind.ASSOCIATION, OrganizationKind.COMPANY, OrganizationKind.RESEARCH]
@@ -52,7 +65,11 @@ def synthetic_load(*, organizations: int, people: int, interactions: int, progre
             name = f"{PREFIX}{i} {rng.choice(WORDS)} {rng.choice(WORDS)}"
             rows.append(
                 Organization(
-                    kind=rng.choice(kinds), name=name, search_text=name.lower(), commune_id=code, territory_id=territory
+                    kind=rng.choice(kinds),
+                    name=name,
+                    search_text=name.lower(),
+                    commune_id=code,
+                    territory_id=territory,
                 )
             )
         with transaction.atomic():
@@ -101,7 +118,9 @@ def synthetic_load(*, organizations: int, people: int, interactions: int, progre
             )
             if created[0].pk is None:
                 created = list(
-                    Interaction.objects.filter(subject__startswith="Échange synthétique").order_by("-pk")[:size]
+                    Interaction.objects.filter(subject__startswith="Échange synthétique").order_by("-pk")[
+                        :size
+                    ]
                 )
             through.objects.bulk_create(
                 [through(interaction_id=item.pk, organization_id=rng.choice(org_ids)) for item in created],

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from maillage.core.access import AUTHENTICATED, access, organization_ids_of, require
+from maillage.core.access import AUTHENTICATED, OWN_ORGANIZATION, access, organization_ids_of, require
 from maillage.core.audit import history_for
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
@@ -106,9 +106,11 @@ def interaction_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@access(AUTHENTICATED)
+@access(OWN_ORGANIZATION)
 def interaction_update_view(request: HttpRequest, pk: int) -> HttpResponse:
-    interaction = _get_visible(request, pk)
+    interaction = get_object_or_404(
+        Interaction.objects.prefetch_related("organizations", "people", "themes"), pk=pk
+    )
     require(request, perms.can_edit_interaction(request.user, interaction))
     data = request.POST if request.method == "POST" else None
     form = InteractionForm(data, user=request.user, instance=interaction)
@@ -135,7 +137,7 @@ def interaction_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@access(AUTHENTICATED)
+@access(OWN_ORGANIZATION)
 @require_POST
 def action_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(FollowUpAction.objects.select_related("interaction"), pk=pk)

@@ -4,7 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.identifiers import normalize_identifier
-from maillage.organizations.models import Organization, OrganizationKind, OrganizationMembership
+from maillage.core.access import is_staff
+from maillage.organizations.models import (
+    REFERENTIAL_KINDS,
+    Organization,
+    OrganizationKind,
+    OrganizationMembership,
+)
 from maillage.territories.forms import CommuneCodeField
 from maillage.territories.selectors import home_territories
 from maillage.themes.models import Theme
@@ -12,7 +18,9 @@ from maillage.themes.models import Theme
 
 class OrganizationFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds"))] + OrganizationKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds"))] + OrganizationKind.choices
+    )
     territory = forms.ChoiceField(label=_("Territory"), required=False)
     commune = forms.CharField(label=_("Commune (INSEE code)"), required=False, max_length=5)
 
@@ -26,7 +34,12 @@ class OrganizationFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"query": data["q"], "kind": data["kind"], "territory": data["territory"], "commune": data["commune"]}
+        return {
+            "query": data["q"],
+            "kind": data["kind"],
+            "territory": data["territory"],
+            "commune": data["commune"],
+        }
 
 
 class OrganizationForm(forms.ModelForm):
@@ -55,11 +68,15 @@ class OrganizationForm(forms.ModelForm):
             "themes",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["territory"].queryset = home_territories()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            if self.instance.kind in REFERENTIAL_KINDS and not is_staff(user):
+                # Identity of a commune, EPT or metropole comes from the referential, not from its correspondent.
+                for name in ("kind", "name", "siren", "commune", "territory"):
+                    self.fields[name].disabled = True
 
     def clean_siren(self) -> str:
         return normalize_identifier(self.cleaned_data.get("siren", ""))

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from maillage.core.concurrency import save_versioned
 from maillage.core.text import normalize
 from maillage.organizations.models import Organization, OrganizationMembership
+
+MGP_SIREN = "200054781"
+SYNDICATES_CSV = Path(__file__).resolve().parent / "data" / "syndicats-mgp.csv"
 
 EDITABLE_FIELDS = (
     "kind",
@@ -39,19 +44,28 @@ def _check_duplicates(organization: Organization) -> None:
     if organization.siren and others.filter(siren=organization.siren).exists():
         existing = others.get(siren=organization.siren)
         raise ValidationError(
-            {"siren": _("The organisation « %(name)s » already has the SIREN %(siren)s.")
-             % {"name": existing.name, "siren": organization.siren}}
+            {
+                "siren": _("The organisation « %(name)s » already has the SIREN %(siren)s.")
+                % {"name": existing.name, "siren": organization.siren}
+            }
         )
     if organization.siret and others.filter(siret=organization.siret).exists():
         raise ValidationError({"siret": _("Another organisation already has this SIRET.")})
     same_name = others.filter(
-        kind=organization.kind, search_text__startswith=normalize(organization.name), commune=organization.commune
+        kind=organization.kind,
+        search_text__startswith=normalize(organization.name),
+        commune=organization.commune,
     )
     for other in same_name.only("name", "search_text"):
         if normalize(other.name) == normalize(organization.name):
             raise ValidationError(
-                {"name": _("An organisation of this kind named « %(name)s » already exists: open its record "
-                           "instead of creating a duplicate.") % {"name": other.name}}
+                {
+                    "name": _(
+                        "An organisation of this kind named « %(name)s » already exists: open its record "
+                        "instead of creating a duplicate."
+                    )
+                    % {"name": other.name}
+                }
             )
 
 
@@ -69,7 +83,11 @@ def organization_create(*, data: dict[str, Any], themes: list[Any] | None = None
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, data: dict[str, Any], expected_version: int, themes: list[Any] | None = None
+    *,
+    organization: Organization,
+    data: dict[str, Any],
+    expected_version: int,
+    themes: list[Any] | None = None,
 ) -> Organization:
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
@@ -110,15 +128,22 @@ def organizations_sync_from_referential() -> int:
         organization_create(data={"kind": OrganizationKind.METROPOLE, "name": epci.name, "siren": epci.siren})
         created += 1
     for territory in home_territories():
-        if Organization.objects.filter(territory=territory).exclude(kind=OrganizationKind.COMMUNE).exists():
+        if Organization.objects.filter(Q(territory=territory, kind=OrganizationKind.EPT) | Q(siren=territory.siren)).exists():
             continue
         if territory.commune_count == 1:
             continue  # Paris (T1) is a commune: its organisation is the commune's.
         organization_create(
-            data={"kind": OrganizationKind.EPT, "name": territory.name, "siren": territory.siren, "territory": territory}
+            data={
+                "kind": OrganizationKind.EPT,
+                "name": territory.name,
+                "siren": territory.siren,
+                "territory": territory,
+            }
         )
         created += 1
-    existing = set(Organization.objects.filter(kind=OrganizationKind.COMMUNE).values_list("commune_id", flat=True))
+    existing = set(
+        Organization.objects.filter(kind=OrganizationKind.COMMUNE).values_list("commune_id", flat=True)
+    )
     new = []
     for commune in home_communes().select_related("territory").exclude(pk__in=existing):
         organization = Organization(
@@ -132,4 +157,24 @@ def organizations_sync_from_referential() -> int:
         organization.search_text = normalize(f"{organization.name} {commune.name} {commune.code}")
         new.append(organization)
     Organization.objects.bulk_create(new, batch_size=500)
+    if epci.siren == MGP_SIREN:
+        created += _seed_mgp_syndicates()
     return created + len(new)
+
+
+def _seed_mgp_syndicates() -> int:
+    import csv
+
+    from maillage.themes.models import Theme
+
+    created = 0
+    with SYNDICATES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if Organization.objects.filter(name=row["name"]).exists():
+                continue
+            organization_create(
+                data={"kind": row["kind"], "name": row["name"], "website": row["website"]},
+                themes=list(Theme.objects.filter(slug=row["theme"])),
+            )
+            created += 1
+    return created

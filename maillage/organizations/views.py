@@ -75,7 +75,7 @@ def organization_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @access(STAFF)
 def organization_create_view(request: HttpRequest) -> HttpResponse:
-    form = OrganizationForm(request.POST or None)
+    form = OrganizationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("themes", "version")}
         try:
@@ -85,7 +85,9 @@ def organization_create_view(request: HttpRequest) -> HttpResponse:
         else:
             if notice := form.fields["commune"].notice:
                 messages.info(request, notice)
-            messages.success(request, _("The organisation « %(name)s » was created.") % {"name": organization.name})
+            messages.success(
+                request, _("The organisation « %(name)s » was created.") % {"name": organization.name}
+            )
             return redirect("organizations:detail", pk=organization.pk)
     return render(request, "organizations/organization_form.html", {"form": form, "creating": True})
 
@@ -94,7 +96,7 @@ def organization_create_view(request: HttpRequest) -> HttpResponse:
 def organization_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     require(request, perms.can_edit_organization(request.user, organization))
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(request.POST or None, instance=organization, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("themes", "version")}
         try:

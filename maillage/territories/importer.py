@@ -139,8 +139,12 @@ def parse_referential(directory: Path) -> _Parsed:
     path = directory / "epci-france.csv"
     kinds = set(EpciKind.values)
     for line, row in _rows(path, ["siren", "nom", "type", "population", "nb_communes"]):
-        _check(bool(SIREN.match(row["siren"])), path, line, f"SIREN « {row['siren']} » invalide (9 chiffres).")
-        _check(row["type"] in kinds, path, line, f"type « {row['type']} » inconnu ({', '.join(sorted(kinds))}).")
+        _check(
+            bool(SIREN.match(row["siren"])), path, line, f"SIREN « {row['siren']} » invalide (9 chiffres)."
+        )
+        _check(
+            row["type"] in kinds, path, line, f"type « {row['type']} » inconnu ({', '.join(sorted(kinds))})."
+        )
         _unique(set(epcis), row["siren"], path, line)
         epcis[row["siren"]] = {
             "name": row["nom"],
@@ -155,7 +159,9 @@ def parse_referential(directory: Path) -> _Parsed:
         code = row["code_insee"]
         _check(bool(COMMUNE_CODE.match(code)), path, line, f"code INSEE « {code} » invalide (5 caractères).")
         _check(bool(row["nom"]), path, line, "le nom de la commune est vide.")
-        _check(row["departement"] in departments, path, line, f"département « {row['departement']} » inconnu.")
+        _check(
+            row["departement"] in departments, path, line, f"département « {row['departement']} » inconnu."
+        )
         _check(
             not row["epci_siren"] or row["epci_siren"] in epcis,
             path,
@@ -176,8 +182,12 @@ def parse_referential(directory: Path) -> _Parsed:
     territories: dict[str, dict[str, Any]] = {}
     path = directory / "territoires-mgp.csv"
     for line, row in _rows(path, ["siren", "numero", "nom", "nb_communes", "population"]):
-        _check(bool(SIREN.match(row["siren"])), path, line, f"SIREN « {row['siren']} » invalide (9 chiffres).")
-        _check(bool(re.match(r"^T\d{1,2}$", row["numero"])), path, line, "numéro de territoire attendu (T1…T12).")
+        _check(
+            bool(SIREN.match(row["siren"])), path, line, f"SIREN « {row['siren']} » invalide (9 chiffres)."
+        )
+        _check(
+            bool(re.match(r"^T\d{1,2}$", row["numero"])), path, line, "numéro de territoire attendu (T1…T12)."
+        )
         territories[row["siren"]] = {
             "number": row["numero"],
             "sort_key": int(row["numero"][1:]),
@@ -190,7 +200,9 @@ def parse_referential(directory: Path) -> _Parsed:
 
     path = directory / "communes-mgp.csv"
     for line, row in _rows(path, ["code_insee", "ept_siren"]):
-        _check(row["code_insee"] in communes, path, line, f"commune {row['code_insee']} absente du référentiel.")
+        _check(
+            row["code_insee"] in communes, path, line, f"commune {row['code_insee']} absente du référentiel."
+        )
         _check(row["ept_siren"] in territories, path, line, f"territoire {row['ept_siren']} inconnu.")
         communes[row["code_insee"]]["territory_id"] = row["ept_siren"]
 
@@ -208,11 +220,15 @@ def parse_referential(directory: Path) -> _Parsed:
     path = directory / "successions-communes.csv"
     for line, row in _rows(path, ["old_code", "old_name", "successor_code", "effective_date", "reason"]):
         _check(row["successor_code"] in communes, path, line, f"commune {row['successor_code']} inconnue.")
-        _check(row["old_code"] not in communes, path, line, f"{row['old_code']} est encore une commune actuelle.")
+        _check(
+            row["old_code"] not in communes, path, line, f"{row['old_code']} est encore une commune actuelle."
+        )
         try:
             effective = dt.date.fromisoformat(row["effective_date"])
         except ValueError:
-            raise ReferentialError(f"{path.name}, ligne {line} : date attendue au format AAAA-MM-JJ.") from None
+            raise ReferentialError(
+                f"{path.name}, ligne {line} : date attendue au format AAAA-MM-JJ."
+            ) from None
         successions[row["old_code"]] = {
             "old_name": row["old_name"],
             "search_name": normalize(row["old_name"]),
@@ -285,7 +301,9 @@ def _sync_neighbours(pairs: set[tuple[str, str]]) -> ModelReport:
     stale = {(a, b) for a, b in current - wanted if a in outlined and b in outlined}
     for a, b in stale:
         through.objects.filter(from_commune_id=a, to_commune_id=b).delete()
-    return ModelReport(created=len(missing) // 2, updated=len(stale) // 2, unchanged=len(current & wanted) // 2)
+    return ModelReport(
+        created=len(missing) // 2, updated=len(stale) // 2, unchanged=len(current & wanted) // 2
+    )
 
 
 def referential_import(*, directory: Path = DATA_DIR, progress: bool = False) -> ImportReport:
@@ -310,6 +328,10 @@ def referential_import(*, directory: Path = DATA_DIR, progress: bool = False) ->
             report.models["EPCI et EPT"] = _sync(Epci, parsed.epcis, bar)
             report.models["Territoires"] = _sync(Territory, parsed.territories, bar)
             report.models["Communes"] = _sync(Commune, parsed.communes, bar)
+            # A commune gone from the COG (merged since) can't be deleted while records point at it:
+            # it leaves its EPCI and territory, so that home totals stay true.
+            gone = Commune.objects.exclude(pk__in=parsed.communes).exclude(epci__isnull=True, territory__isnull=True)
+            report.models["Communes"].updated += gone.update(epci=None, territory=None)
             report.models["Anciens codes"] = _sync(CommuneSuccession, parsed.successions, bar)
             report.models["Voisinages"] = _sync_neighbours(compute_neighbours(parsed.commune_shapes))
     return report

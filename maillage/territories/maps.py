@@ -10,8 +10,18 @@ from maillage.territories.selectors import home_communes, home_territories
 
 # Twelve colours distinguishable side by side, dark enough for 3:1 contrast of outlines.
 PALETTE = [
-    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2",
-    "#edc948", "#9c755f", "#ff9da7", "#8cd17d", "#bab0ac", "#d37295",
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#b07aa1",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#9c755f",
+    "#ff9da7",
+    "#8cd17d",
+    "#bab0ac",
+    "#d37295",
 ]
 
 

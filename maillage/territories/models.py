@@ -87,9 +87,7 @@ class Commune(models.Model):
     name = models.CharField(_("name"), max_length=200)
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
-    epci = models.ForeignKey(
-        Epci, null=True, blank=True, on_delete=models.PROTECT, related_name="communes"
-    )
+    epci = models.ForeignKey(Epci, null=True, blank=True, on_delete=models.PROTECT, related_name="communes")
     territory = models.ForeignKey(
         Territory, null=True, blank=True, on_delete=models.PROTECT, related_name="communes"
     )

@@ -103,7 +103,12 @@ def commune_list(
             matches |= Q(pk__in=[s.successor_id for s in old])
             notice = " ".join(
                 _("%(old_name)s (%(old)s) now belongs to %(name)s (%(code)s).")
-                % {"old_name": s.old_name, "old": s.old_code, "name": s.successor.name, "code": s.successor_id}
+                % {
+                    "old_name": s.old_name,
+                    "old": s.old_code,
+                    "name": s.successor.name,
+                    "code": s.successor_id,
+                }
                 for s in old
             )
         qs = qs.filter(matches)

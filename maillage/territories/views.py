@@ -44,7 +44,9 @@ class CommuneFilterForm(forms.Form):
         departments = Department.objects.filter(
             code__in=selectors.home_communes().values("department_id")
         ).order_by("code")
-        self.fields["department"].choices = [("", _("All departments"))] + [(d.code, str(d)) for d in departments]
+        self.fields["department"].choices = [("", _("All departments"))] + [
+            (d.code, str(d)) for d in departments
+        ]
 
 
 ORGANIZATIONS_SHOWN = 15
@@ -106,7 +108,9 @@ def commune_detail_view(request: HttpRequest, code: str) -> HttpResponse:
             .exclude(kind="commune")
             .defer("commune__geometry")
             .order_by("name")[:ORGANIZATIONS_SHOWN],
-            "organization_count": Organization.objects.filter(commune=commune).exclude(kind="commune").count(),
+            "organization_count": Organization.objects.filter(commune=commune)
+            .exclude(kind="commune")
+            .count(),
             "positions": position_list_for_organization(user=request.user, organization=organization)
             if organization
             else [],
@@ -132,7 +136,9 @@ def territory_list_view(request: HttpRequest) -> HttpResponse:
 @access(PUBLIC)
 def territory_detail_view(request: HttpRequest, siren: str) -> HttpResponse:
     territory = (
-        Territory.objects.filter(pk=siren, epci_id=selectors.home_epci_siren()).annotate(members=Count("communes")).first()
+        Territory.objects.filter(pk=siren, epci_id=selectors.home_epci_siren())
+        .annotate(members=Count("communes"))
+        .first()
     )
     if territory is None:
         raise Http404(_("This territory is not part of the home intercommunality."))
@@ -142,7 +148,9 @@ def territory_detail_view(request: HttpRequest, siren: str) -> HttpResponse:
         {
             "territory": territory,
             "communes": territory.communes.select_related("department").order_by("name"),
-            "organization": Organization.objects.filter(territory=territory, kind__in=["ept", "commune"]).first(),
+            "organization": Organization.objects.filter(
+                territory=territory, kind__in=["ept", "commune"]
+            ).first(),
         },
     )
 

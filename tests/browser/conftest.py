@@ -46,8 +46,12 @@ def pytest_collection_modifyitems(config, items):
     if chromium_path():
         return
     if os.environ.get("MAILLAGE_REQUIRE_BROWSER") == "1":
-        raise pytest.UsageError("Chromium est introuvable alors que MAILLAGE_REQUIRE_BROWSER=1 (apt-get install chromium).")
-    skip = pytest.mark.skip(reason="Chromium introuvable : tests navigateur non lancés (apt-get install chromium).")
+        raise pytest.UsageError(
+            "Chromium est introuvable alors que MAILLAGE_REQUIRE_BROWSER=1 (apt-get install chromium)."
+        )
+    skip = pytest.mark.skip(
+        reason="Chromium introuvable : tests navigateur non lancés (apt-get install chromium)."
+    )
     for item in items:
         if "browser" in str(item.fspath):
             item.add_marker(skip)
@@ -68,7 +72,12 @@ def _database_for_server(tmp: Path) -> tuple[str, callable]:
 
     config = dj_database_url.parse(url)
     name = f"maillage_e2e_{uuid.uuid4().hex[:8]}"
-    params = {"host": config["HOST"], "port": config["PORT"] or 5432, "user": config["USER"], "dbname": config["NAME"]}
+    params = {
+        "host": config["HOST"],
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "dbname": config["NAME"],
+    }
     with psycopg.connect(**params, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -94,7 +103,9 @@ def server(tmp_path_factory):
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     port = _free_port()
     process = subprocess.Popen(
         [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],

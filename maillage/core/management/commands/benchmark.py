@@ -49,10 +49,14 @@ def measure(client: Client, path: str, requests: int) -> dict[str, float]:
 
 
 class Command(BaseCommand):
-    help = "Mesure p50/p95 et nombre de requêtes SQL des pages principales, avant et après volume synthétique."
+    help = (
+        "Mesure p50/p95 et nombre de requêtes SQL des pages principales, avant et après volume synthétique."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 100k organisations, 300k personnes, 1M échanges.")
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="1.0 = 100k organisations, 300k personnes, 1M échanges."
+        )
         parser.add_argument("--requests", type=int, default=60)
 
     def report(self, title: str, results: dict[str, dict[str, float]]) -> None:
@@ -61,7 +65,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'× floor':>9}{'queries':>9}")
         for name, _ in ROUTES:
             r = results[name]
-            self.stdout.write(f"{name:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p50'] / floor:>9.1f}{r['queries']:>9}")
+            self.stdout.write(
+                f"{name:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p50'] / floor:>9.1f}{r['queries']:>9}"
+            )
 
     def handle(self, *args, **options):
         # Measure what production runs: no debug cursor, cached templates.

@@ -17,10 +17,14 @@ class Command(BaseCommand):
             call_command("import_referential", stdout=self.stdout)
         counts = demo_load()
         if counts["people"]:
-            self.stdout.write(f"Démonstration : {counts['people']} personnes, {counts['interactions']} échanges créés.")
+            self.stdout.write(
+                f"Démonstration : {counts['people']} personnes, {counts['interactions']} échanges créés."
+            )
         else:
             self.stdout.write("Données de démonstration déjà présentes.")
         self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
         for login in DEMO_LOGINS:
             extra = f" (commune {login.organization})" if login.organization else ""
-            self.stdout.write(f"  {login.role:<14} {login.username:<15} mot de passe : {login.password}{extra}")
+            self.stdout.write(
+                f"  {login.role:<14} {login.username:<15} mot de passe : {login.password}{extra}"
+            )
