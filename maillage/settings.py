@@ -235,7 +235,9 @@ DEFAULT_FROM_EMAIL = env_str(
 
 # Cache: per process by default; shared (database or Redis) when several web processes run,
 # so that a referential import is seen by all of them at once.
-CACHE_BACKEND = env_choice("CACHE_BACKEND", "database" if PRODUCTION else "locmem", {"locmem", "database", "redis"})
+CACHE_BACKEND = env_choice(
+    "CACHE_BACKEND", "database" if PRODUCTION else "locmem", {"locmem", "database", "redis"}
+)
 CACHES = {
     "default": {
         "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -22,7 +22,7 @@ from tests.factories import FollowUpActionFactory, InteractionFactory, PositionF
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "admin", "agent", "correspondent"]
-ALLOWED, LOGIN, FORBIDDEN = "allowed", "login", "forbidden"
+ALLOWED, LOGIN, FORBIDDEN, HIDDEN = "allowed", "login", "forbidden", "hidden (404)"
 
 # rule → role → (outcome on own organisation's object, outcome on another organisation's object)
 EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
@@ -115,6 +115,19 @@ TARGETS: dict[str, Callable[[World], tuple[dict, dict]]] = {
         {"pk": w.personas.montreuil.pk},
         {"pk": w.personas.vincennes.pk},
     ),
+    "people:list": same(lambda w: {}),
+    "people:create": same(lambda w: {}),
+    "people:detail": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
+    "people:update": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
+    "people:position_create": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
+    "people:export": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
+    "people:erase": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
+    "interactions:list": same(lambda w: {}),
+    "interactions:create": same(lambda w: {}),
+    "interactions:my_actions": same(lambda w: {}),
+    "interactions:detail": lambda w: ({"pk": w.own_interaction.pk}, {"pk": w.other_interaction.pk}),
+    "interactions:update": lambda w: ({"pk": w.own_interaction.pk}, {"pk": w.other_interaction.pk}),
+    "interactions:action_complete": lambda w: ({"pk": w.own_action.pk}, {"pk": w.other_action.pk}),
     "api:openapi": same(lambda w: {}),
     "api:commune-list": same(lambda w: {}),
     "api:commune-detail": same(lambda w: {"code": "93048"}),
@@ -123,10 +136,23 @@ TARGETS: dict[str, Callable[[World], tuple[dict, dict]]] = {
     "api:organization-list": same(lambda w: {}),
     "api:organization-detail": lambda w: ({"pk": w.personas.montreuil.pk}, {"pk": w.personas.vincennes.pk}),
     "api:person-list": same(lambda w: {}),
-    "api:person-detail": same(lambda w: {"pk": w.public_person.pk}),
+    "api:person-detail": lambda w: ({"pk": w.own_person.pk}, {"pk": w.other_person.pk}),
     "admin:index": same(lambda w: {}),
 }
-POST_ONLY = {"accounts:logout"}
+# Views whose rule admits the role but whose selector scopes the objects: what is not
+# visible is answered 404, so that its existence is not disclosed.
+_PERSON_SCOPE = {
+    "anonymous": (HIDDEN, HIDDEN),
+    "admin": (ALLOWED, ALLOWED),
+    "agent": (ALLOWED, ALLOWED),
+    "correspondent": (ALLOWED, HIDDEN),
+}
+SCOPED: dict[str, dict[str, tuple[str, str]]] = {
+    "people:detail": _PERSON_SCOPE,
+    "api:person-detail": _PERSON_SCOPE,
+    "interactions:detail": {**_PERSON_SCOPE, "anonymous": (LOGIN, LOGIN)},
+}
+POST_ONLY = {"accounts:logout", "interactions:action_complete"}
 
 
 def iter_urls(patterns=None, namespace: str = "") -> Iterator[tuple[str, Any]]:
@@ -168,6 +194,8 @@ def outcome(response, name: str) -> str:
         return ALLOWED
     if response.status_code == 403:
         return FORBIDDEN
+    if response.status_code == 404:
+        return HIDDEN
     if response.status_code in (200, 204) or (name in POST_ONLY and response.status_code == 405):
         return ALLOWED
     return f"HTTP {response.status_code}"
@@ -192,7 +220,10 @@ def test_every_url_for_every_role(world):
         for role in ROLES:
             client = login(user_for(role, world.personas))
             for label, kwargs, expected in zip(
-                ("own", "other"), (own_kwargs, other_kwargs), EXPECTED[rule.name][role], strict=True
+                ("own", "other"),
+                (own_kwargs, other_kwargs),
+                SCOPED.get(name, EXPECTED[rule.name])[role],
+                strict=True,
             ):
                 url = reverse(name, kwargs=kwargs)
                 response = client.post(url) if name in POST_ONLY else client.get(url)

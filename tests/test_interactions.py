@@ -284,7 +284,13 @@ def test_the_author_may_edit_even_without_the_organisation(personas):
     client = login(personas.bruno)
     url = reverse("interactions:update", args=[interaction.pk])
     assert client.get(url).status_code == 200
-    assert login(personas.camille).get(url).status_code == 200
+    assert client.post(url, _form(personas, subject="Par l'auteur", version=1)).status_code == 302
+    camille = login(personas.camille)
+    assert camille.get(url).status_code == 200
+    response = camille.post(url, _form(personas, organizations=[personas.vincennes.pk], version=2))
+    assert "Include your own organisation among the organisations involved." in response.content.decode()
+    interaction.refresh_from_db()
+    assert list(interaction.organizations.all()) == [personas.montreuil]
 
 
 def test_action_complete_by_owner_or_staff_only(personas):

@@ -170,8 +170,13 @@ def test_anonymous_cannot_create(client):
 
 def test_correspondent_cannot_change_the_identity_of_their_commune(personas, correspondent_client):
     own = personas.montreuil
-    data = {"kind": "association", "name": "Autre nom", "siren": "732829320", "version": own.version,
-            "website": "https://montreuil.fr"}
+    data = {
+        "kind": "association",
+        "name": "Autre nom",
+        "siren": "732829320",
+        "version": own.version,
+        "website": "https://montreuil.fr",
+    }
     response = correspondent_client.post(f"/organisations/{own.pk}/modifier/", data)
     assert response.status_code == 302
     own.refresh_from_db()

@@ -255,3 +255,25 @@ def test_detail_shows_the_gdpr_block_to_those_allowed_only(helene, personas):
         page = login(user).get(reverse("people:detail", args=[person.pk])).content.decode()
         assert "Fictive" in page
         assert "Salon des maires 2025 (test)" not in page and "helene.fictive@example.org" not in page
+
+
+def test_anonymise_removes_the_name_typed_in_interactions_and_actions(helene, personas):
+    from tests.factories import FollowUpActionFactory
+
+    helene, _ = helene
+    name = str(helene)
+    interaction = InteractionFactory(
+        organizations=[personas.montreuil],
+        people=[helene],
+        subject=f"Rendez-vous avec {name}",
+        notes=f"{name.upper()} viendra.",
+    )
+    action = FollowUpActionFactory(
+        interaction=interaction, description=f"Rappeler {name}", owner=personas.arthur
+    )
+    services.person_anonymize(person=helene, reason="Demande de la personne")
+    interaction.refresh_from_db()
+    action.refresh_from_db()
+    for text in (interaction.subject, interaction.notes, action.description):
+        assert helene.last_name.lower() not in text.lower()
+    assert "[anonymisée]" in interaction.subject

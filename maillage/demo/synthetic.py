@@ -111,6 +111,7 @@ def synthetic_load(
                         kind=rng.choice(InteractionKind.values),
                         date=today - dt.timedelta(days=rng.randint(0, 2000)),
                         subject=f"Échange synthétique {i}",
+                        search_text=f"echange synthetique {i}",
                     )
                     for i in range(start, start + size)
                 ],

@@ -111,9 +111,13 @@ class InteractionForm(forms.ModelForm):
         self.fields["people"].queryset = people.order_by("last_name", "first_name", "pk")
 
     def clean_organizations(self):
+        """A correspondent logs interactions of their own organisation, and may not take it off one
+        (the author of an interaction not involving it may still edit it)."""
         organizations = self.cleaned_data["organizations"]
         own = organization_ids_of(self.user)
-        if not is_staff(self.user) and own and not own & {o.pk for o in organizations}:
+        if is_staff(self.user) or not own or own & {o.pk for o in organizations}:
+            return organizations
+        if not self.instance.pk or own & {o.pk for o in self.instance.organizations.all()}:
             raise forms.ValidationError(_("Include your own organisation among the organisations involved."))
         return organizations
 

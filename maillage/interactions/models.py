@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.models import TimeStamped, Versioned
+from maillage.core.text import normalize
 
 
 class InteractionKind(models.TextChoices):
@@ -20,6 +21,7 @@ class Interaction(TimeStamped, Versioned):
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     date = models.DateField(_("date"), db_index=True)
     subject = models.CharField(_("subject"), max_length=250)
+    search_text = models.CharField(max_length=250, db_index=True, editable=False, default="")
     notes = models.TextField(_("notes"), blank=True)
     organizations = models.ManyToManyField(
         "organizations.Organization", verbose_name=_("organisations"), related_name="interactions"
@@ -39,6 +41,11 @@ class Interaction(TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} – {self.subject}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived search column: every write path (services, admin, demo) goes through save().
+        self.search_text = normalize(self.subject)[:250]
+        super().save(*args, **kwargs)
 
 
 class FollowUpAction(TimeStamped):

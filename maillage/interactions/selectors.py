@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from maillage.core.access import is_staff, organization_ids_of
 from maillage.interactions.models import FollowUpAction, Interaction
+from maillage.organizations.selectors import search_filter
 
 
 def interaction_visible_to(user: Any) -> QuerySet[Interaction]:
@@ -37,11 +38,7 @@ def interaction_list(
 ) -> QuerySet[Interaction]:
     interactions = interaction_visible_to(user)
     if query:
-        words = query.split()
-        condition = Q()
-        for word in words:
-            condition &= Q(subject__icontains=word)
-        interactions = interactions.filter(condition)
+        interactions = interactions.filter(search_filter("search_text", query))
     if kind:
         interactions = interactions.filter(kind=kind)
     if organization:

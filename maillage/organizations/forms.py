@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.identifiers import normalize_identifier
 from maillage.core.access import is_staff
+from maillage.core.identifiers import normalize_identifier
 from maillage.organizations.models import (
     REFERENTIAL_KINDS,
     Organization,

@@ -128,7 +128,9 @@ def organizations_sync_from_referential() -> int:
         organization_create(data={"kind": OrganizationKind.METROPOLE, "name": epci.name, "siren": epci.siren})
         created += 1
     for territory in home_territories():
-        if Organization.objects.filter(Q(territory=territory, kind=OrganizationKind.EPT) | Q(siren=territory.siren)).exists():
+        if Organization.objects.filter(
+            Q(territory=territory, kind=OrganizationKind.EPT) | Q(siren=territory.siren)
+        ).exists():
             continue
         if territory.commune_count == 1:
             continue  # Paris (T1) is a commune: its organisation is the commune's.

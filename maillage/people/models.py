@@ -89,7 +89,9 @@ class Person(TimeStamped, Versioned):
 class Position(TimeStamped):
     """A role held by a person in an organisation over a period."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="positions")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="positions"
+    )
     organization = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("organisation"),
@@ -142,3 +144,6 @@ class PurgeLog(models.Model):
     class Meta:
         ordering = ["-ran_at"]
         verbose_name = _("purge log")
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%d/%m/%Y %H:%M} – {self.anonymized_count}"

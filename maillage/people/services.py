@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -197,6 +198,29 @@ def _anonymize(person: Person) -> None:
         person.save()
     # Positions keep their organisation, role and dates: they feed statistics and name nobody.
     _scrub_audit(person, names=names, position_ids=position_ids, interaction_ids=interaction_ids)
+    _scrub_free_text(names=names, interaction_ids=interaction_ids)
+
+
+def _scrub_free_text(*, names: set[str], interaction_ids: list[int]) -> None:
+    """Replace the person's name where agents typed it: interaction subjects, notes, follow-up actions."""
+    from maillage.interactions.models import FollowUpAction, Interaction
+
+    placeholder = f"[{ANONYMISED_LAST_NAME.lower()}]"
+
+    def scrub(text: str) -> str:
+        for name in names:
+            text = re.sub(re.escape(name), placeholder, text, flags=re.IGNORECASE)
+        return text
+
+    with disable_auditlog():
+        for interaction in Interaction.objects.filter(pk__in=interaction_ids):
+            subject, notes = scrub(interaction.subject), scrub(interaction.notes)
+            if (subject, notes) != (interaction.subject, interaction.notes):
+                Interaction.objects.filter(pk=interaction.pk).update(subject=subject, notes=notes)
+        for action in FollowUpAction.objects.filter(interaction_id__in=interaction_ids):
+            description = scrub(action.description)
+            if description != action.description:
+                FollowUpAction.objects.filter(pk=action.pk).update(description=description)
 
 
 @transaction.atomic

@@ -330,7 +330,9 @@ def referential_import(*, directory: Path = DATA_DIR, progress: bool = False) ->
             report.models["Communes"] = _sync(Commune, parsed.communes, bar)
             # A commune gone from the COG (merged since) can't be deleted while records point at it:
             # it leaves its EPCI and territory, so that home totals stay true.
-            gone = Commune.objects.exclude(pk__in=parsed.communes).exclude(epci__isnull=True, territory__isnull=True)
+            gone = Commune.objects.exclude(pk__in=parsed.communes).exclude(
+                epci__isnull=True, territory__isnull=True
+            )
             report.models["Communes"].updated += gone.update(epci=None, territory=None)
             report.models["Anciens codes"] = _sync(CommuneSuccession, parsed.successions, bar)
             report.models["Voisinages"] = _sync_neighbours(compute_neighbours(parsed.commune_shapes))
