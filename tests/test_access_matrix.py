@@ -95,6 +95,7 @@ def same(kwargs: Callable[[World], dict]) -> Callable[[World], tuple[dict, dict]
 TARGETS: dict[str, Callable[[World], tuple[dict, dict]]] = {
     "core:home": same(lambda w: {}),
     "core:search": same(lambda w: {}),
+    "core:suggest": same(lambda w: {}),
     "core:privacy": same(lambda w: {}),
     "core:accessibility": same(lambda w: {}),
     "core:health": same(lambda w: {}),

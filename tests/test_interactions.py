@@ -406,3 +406,21 @@ def test_my_actions_query_count_does_not_grow_with_rows(personas):
     ).update(done_at=timezone.now())
     large = _count_queries(client, url)
     assert small == large
+
+
+def test_the_form_renders_a_bounded_set_of_choices(personas):
+    """With many organisations and people, the form does not send them all: search adds more."""
+    from tests.factories import OrganizationFactory, PositionFactory
+
+    for _ in range(20):
+        PositionFactory(organization=OrganizationFactory())
+    client = login(personas.arthur)
+    page = client.get("/echanges/nouveau/").content.decode()
+    assert "Association fictive" not in page  # associations are found through the search box
+    assert "Ville de Montreuil" in page
+    found = client.get("/recherche/suggestions/?kind=organizations&q=association+fictive").json()
+    assert len(found["results"]) == 20
+    people = client.get("/recherche/suggestions/?kind=people&q=a").json()
+    assert people["results"] == []  # at least 2 characters
+    anonymous = login(None).get("/recherche/suggestions/?kind=people&q=du")
+    assert anonymous.status_code == 302

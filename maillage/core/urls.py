@@ -6,6 +6,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("recherche/", views.search_view, name="search"),
+    path("recherche/suggestions/", views.suggest_view, name="suggest"),
     path("donnees-personnelles/", views.privacy_view, name="privacy"),
     path("accessibilite/", views.accessibility_view, name="accessibility"),
     path("sante/", views.health_view, name="health"),

@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from maillage.core.access import PUBLIC, access
+from maillage.core.access import AUTHENTICATED, PUBLIC, access
 from maillage.organizations.selectors import organization_list
 from maillage.people.selectors import person_list
 from maillage.territories.selectors import commune_list, home_epci, home_summary, territory_list
@@ -33,6 +33,25 @@ def search_view(request: HttpRequest) -> HttpResponse:
             people=person_list(user=request.user, query=query)[:10],
         )
     return render(request, "core/search.html", context)
+
+
+@access(AUTHENTICATED)
+def suggest_view(request: HttpRequest) -> JsonResponse:
+    """Up to 20 organisations or people matching ``q``, among those the user may see."""
+    from django.utils.translation import gettext as _
+
+    from maillage.core.suggest import MAX_SUGGESTIONS
+
+    query, kind = request.GET.get("q", "").strip()[:100], request.GET.get("kind")
+    if len(query) < 2 or kind not in ("organizations", "people"):
+        return JsonResponse({"results": [], "message": _("Type at least 2 characters.")})
+    if kind == "organizations":
+        found = organization_list(query=query).select_related(None).only("pk", "name")[:MAX_SUGGESTIONS]
+    else:
+        found = person_list(user=request.user, query=query)[:MAX_SUGGESTIONS]
+    results = [{"id": obj.pk, "label": str(obj)} for obj in found]
+    message = _("%(count)s result(s) added to the list below.") % {"count": len(results)}
+    return JsonResponse({"results": results, "message": message})
 
 
 @access(PUBLIC)

@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.accounts.roles import Role
 from maillage.core.access import is_staff, organization_ids_of
+from maillage.core.suggest import (
+    bound_choices,
+    bound_organization_choice,
+    organization_candidates,
+    person_candidates,
+    selected_ids,
+)
 from maillage.interactions.models import FollowUpAction, Interaction, InteractionKind
 from maillage.organizations.models import Organization
 from maillage.people.models import Person
@@ -35,11 +42,12 @@ class InteractionFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["theme"].choices = [("", _("All themes"))] + [
             (t.slug, str(t)) for t in Theme.objects.all()
         ]
+        bound_organization_choice(self, "organization", user, blank=_("All organisations"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -80,7 +88,9 @@ class InteractionForm(forms.ModelForm):
         label=_("Organisations involved"),
         queryset=Organization.objects.order_by("name"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (or Cmd) to choose several."),
+        help_text=_(
+            "Hold Ctrl (or Cmd) to choose several. Type in the search box to add other organisations."
+        ),
     )
     people = forms.ModelMultipleChoiceField(
         label=_("People involved"),
@@ -109,6 +119,16 @@ class InteractionForm(forms.ModelForm):
                 Q(pk__in=people.values("pk")) | Q(pk__in=self.instance.people.values("pk"))
             )
         self.fields["people"].queryset = people.order_by("last_name", "first_name", "pk")
+        # Render a bounded set of choices (institutions, the selection, their people); search adds more.
+        organization_ids = selected_ids(self, "organizations")
+        bound_choices(
+            self.fields["organizations"], organization_candidates(user, organization_ids), "organizations"
+        )
+        bound_choices(
+            self.fields["people"],
+            person_candidates(people, organization_ids, selected_ids(self, "people")),
+            "people",
+        )
 
     def clean_organizations(self):
         """A correspondent logs interactions of their own organisation, and may not take it off one

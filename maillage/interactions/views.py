@@ -38,7 +38,7 @@ EXPORT_COLUMNS = [
 
 @access(AUTHENTICATED)
 def interaction_list_view(request: HttpRequest) -> HttpResponse:
-    form = InteractionFilterForm(request.GET or None)
+    form = InteractionFilterForm(request.GET or None, user=request.user)
     interactions = selectors.interaction_list(user=request.user, **form.filters())
     fmt = request.GET.get("format")
     if fmt in EXPORT_FORMATS:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.access import is_staff
 from maillage.core.identifiers import normalize_identifier
+from maillage.core.suggest import bound_organization_choice
 from maillage.organizations.models import (
     REFERENTIAL_KINDS,
     Organization,
@@ -98,10 +100,13 @@ class MembershipForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, member: Organization, **kwargs):
+    def __init__(self, *args, member: Organization, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = Organization.objects.exclude(pk=member.pk).exclude(
             kind=OrganizationKind.COMMUNE
+        )
+        bound_organization_choice(
+            self, "group", user, blank="---------", exclude=Q(pk=member.pk) | Q(kind=OrganizationKind.COMMUNE)
         )
         self.fields["group"].label = _("Group joined (syndicate, network...)")
 

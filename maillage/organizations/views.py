@@ -123,7 +123,7 @@ def organization_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 @access(OWN_ORGANIZATION)
 def membership_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(Organization, pk=pk)
-    form = MembershipForm(request.POST or None, member=member)
+    form = MembershipForm(request.POST or None, member=member, user=request.user)
     require(request, perms.can_edit_organization(request.user, member))
     if request.method == "POST" and form.is_valid():
         try:

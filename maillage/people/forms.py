@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.access import is_staff, organization_ids_of
+from maillage.core.suggest import bound_organization_choice
 from maillage.organizations.models import Organization
 from maillage.people.models import LegalBasis, Person, Position, PositionRole
 from maillage.people.services import REASON_REQUEST
@@ -31,9 +32,10 @@ class PersonFilterForm(forms.Form):
     )
     theme = forms.ChoiceField(label=_("Theme"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["theme"].choices = _theme_choices(_("All themes"))
+        bound_organization_choice(self, "organization", user, blank=_("All organisations"))
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
@@ -49,9 +51,11 @@ class PersonFilterForm(forms.Form):
 
 
 def _limit_organizations_for(field: forms.ModelChoiceField, user: Any) -> None:
+    # Staff choose among institutions, the current choice and what the search box adds.
     """A correspondent is offered their own organisation only. The queryset stays complete so that
     a tampered choice reaches the view's access check (403) instead of a vague "invalid choice"."""
     if is_staff(user):
+        bound_organization_choice(field.form, "organization", user, blank="---------")
         return
     own = organization_ids_of(user)
     field.widget.choices = [(o.pk, o.name) for o in Organization.objects.filter(pk__in=own)]
@@ -134,6 +138,7 @@ class PersonCreateForm(PersonForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["organization"].form = self
         _limit_organizations_for(self.fields["organization"], user)
 
     def position_data(self) -> dict[str, Any]:
@@ -149,6 +154,7 @@ class PositionForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.order_by("name")
+        self.fields["organization"].form = self
         _limit_organizations_for(self.fields["organization"], user)
 
     def clean(self) -> dict[str, Any]:

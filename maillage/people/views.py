@@ -55,7 +55,7 @@ def _export_columns(user: Any) -> list[Column]:
 
 @access(PUBLIC)
 def person_list_view(request: HttpRequest) -> HttpResponse:
-    form = PersonFilterForm(request.GET or None)
+    form = PersonFilterForm(request.GET or None, user=request.user)
     people = (
         selectors.person_list(user=request.user, **form.filters())
         .prefetch_related("themes")
