@@ -87,8 +87,11 @@ def interaction_create_view(request: HttpRequest) -> HttpResponse:
     require(request, perms.can_log_interaction(request.user))
     data = request.POST if request.method == "POST" else None
     initial = {"date": timezone.localdate()}
-    if own := sorted(organization_ids_of(request.user)):
-        initial["organizations"] = own
+    preselected = [int(v) for v in request.GET.getlist("organization") if v.isdigit()]
+    if organizations := sorted(organization_ids_of(request.user) | set(preselected)):
+        initial["organizations"] = organizations
+    if people := [int(v) for v in request.GET.getlist("person") if v.isdigit()]:
+        initial["people"] = people
     form = InteractionForm(data, user=request.user, initial=initial)
     formset = action_formset(data, user=request.user)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
