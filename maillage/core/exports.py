@@ -47,7 +47,7 @@ def export_response(
     if fmt == "xlsx":
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=filename[:31])
-        sheet.append([column.header for column in columns])
+        sheet.append([str(column.header) for column in columns])
         for row in _rows(queryset, columns):
             sheet.append(row)
         response = HttpResponse(
@@ -62,7 +62,7 @@ def export_response(
     def stream() -> Iterator[str]:
         # A BOM lets spreadsheet software open the UTF-8 file with accents intact.
         yield "\ufeff"
-        yield writer.writerow([column.header for column in columns])
+        yield writer.writerow([str(column.header) for column in columns])
         for row in _rows(queryset, columns):
             yield writer.writerow(row)
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maillage.core.access import AUTHENTICATED, OWN_ORGANIZATION, access, organization_ids_of, require
@@ -25,14 +26,14 @@ from maillage.interactions.forms import (
 from maillage.interactions.models import FollowUpAction, Interaction
 
 EXPORT_COLUMNS = [
-    Column(_("Date"), lambda i: i.date),
-    Column(_("Kind"), lambda i: i.get_kind_display()),
-    Column(_("Subject"), lambda i: i.subject),
-    Column(_("Organisations"), lambda i: "; ".join(o.name for o in i.organizations.all())),
-    Column(_("People"), lambda i: "; ".join(str(p) for p in i.people.all())),
-    Column(_("Themes"), lambda i: "; ".join(str(t) for t in i.themes.all())),
-    Column(_("Author"), lambda i: str(i.author) if i.author else ""),
-    Column(_("Notes"), lambda i: i.notes),
+    Column(gettext_lazy("Date"), lambda i: i.date),
+    Column(gettext_lazy("Kind"), lambda i: i.get_kind_display()),
+    Column(gettext_lazy("Subject"), lambda i: i.subject),
+    Column(gettext_lazy("Organisations"), lambda i: "; ".join(o.name for o in i.organizations.all())),
+    Column(gettext_lazy("People"), lambda i: "; ".join(str(p) for p in i.people.all())),
+    Column(gettext_lazy("Themes"), lambda i: "; ".join(str(t) for t in i.themes.all())),
+    Column(gettext_lazy("Author"), lambda i: str(i.author) if i.author else ""),
+    Column(gettext_lazy("Notes"), lambda i: i.notes),
 ]
 
 

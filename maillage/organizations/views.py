@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.core.access import OWN_ORGANIZATION, PUBLIC, STAFF, access, require
 from maillage.core.audit import history_for
@@ -18,16 +19,16 @@ from maillage.organizations.models import Organization
 from maillage.people.selectors import position_list_for_organization
 
 EXPORT_COLUMNS = [
-    Column(_("Name"), lambda o: o.name),
-    Column(_("Kind"), lambda o: o.get_kind_display()),
+    Column(gettext_lazy("Name"), lambda o: o.name),
+    Column(gettext_lazy("Kind"), lambda o: o.get_kind_display()),
     Column("SIREN", lambda o: o.siren),
     Column("SIRET", lambda o: o.siret),
-    Column(_("Address"), lambda o: o.address),
-    Column(_("Postal code"), lambda o: o.postal_code),
-    Column(_("City"), lambda o: o.city),
-    Column(_("Commune (INSEE code)"), lambda o: o.commune_id),
-    Column(_("Territory"), lambda o: o.territory.name if o.territory else ""),
-    Column(_("Website"), lambda o: o.website),
+    Column(gettext_lazy("Address"), lambda o: o.address),
+    Column(gettext_lazy("Postal code"), lambda o: o.postal_code),
+    Column(gettext_lazy("City"), lambda o: o.city),
+    Column(gettext_lazy("Commune (INSEE code)"), lambda o: o.commune_id),
+    Column(gettext_lazy("Territory"), lambda o: o.territory.name if o.territory else ""),
+    Column(gettext_lazy("Website"), lambda o: o.website),
 ]
 
 

@@ -43,8 +43,10 @@ def _export_columns(user: Any) -> list[Column]:
         Column(_("Last name"), lambda p: p.last_name),
         Column(_("First name"), lambda p: p.first_name),
         Column(_("Current positions"), _positions_text),
-        Column(_("Themes"), lambda p: ", ".join(str(t) for t in p.themes.all())),
     ]
+    # The public sees names and offices only; themes are for signed-in users.
+    if user.is_authenticated:
+        columns.append(Column(_("Themes"), lambda p: ", ".join(str(t) for t in p.themes.all())))
     if is_staff(user):
         columns += [
             Column(_("Email"), lambda p: p.email),

@@ -52,11 +52,11 @@ class CommuneFilterForm(forms.Form):
 ORGANIZATIONS_SHOWN = 15
 
 COMMUNE_COLUMNS = [
-    Column(_("INSEE code"), lambda c: c.code),
-    Column(_("Name"), lambda c: c.name),
-    Column(_("Department"), lambda c: c.department_id),
-    Column(_("Territory"), lambda c: c.territory.name if c.territory else ""),
-    Column(_("Population"), lambda c: c.population),
+    Column(gettext_lazy("INSEE code"), lambda c: c.code),
+    Column(gettext_lazy("Name"), lambda c: c.name),
+    Column(gettext_lazy("Department"), lambda c: c.department_id),
+    Column(gettext_lazy("Territory"), lambda c: c.territory.name if c.territory else ""),
+    Column(gettext_lazy("Population"), lambda c: c.population),
 ]
 
 

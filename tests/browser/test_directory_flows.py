@@ -101,7 +101,13 @@ def test_keyboard_only_login_search_and_mark_an_action_done(page):
     assert page.locator("main form[action*='/terminer/']").count() == before - 1
 
 
-SIGNED_IN_PAGES = ["/personnes/", "/personnes/nouvelle/", "/echanges/", "/echanges/nouveau/", "/echanges/mes-actions/"]
+SIGNED_IN_PAGES = [
+    "/personnes/",
+    "/personnes/nouvelle/",
+    "/echanges/",
+    "/echanges/nouveau/",
+    "/echanges/mes-actions/",
+]
 
 
 def test_directory_pages_have_no_serious_accessibility_violation(page):
