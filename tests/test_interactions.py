@@ -12,6 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from maillage.core.concurrency import ConcurrentEditError
@@ -19,24 +21,28 @@ from maillage.interactions import services
 from maillage.interactions.models import FollowUpAction, Interaction, InteractionKind
 from maillage.people.models import Person, PositionRole
 from maillage.themes.models import Theme
-from tests.conftest import login as _login
+from tests.conftest import login
 from tests.factories import FollowUpActionFactory, InteractionFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
+CONCURRENT_EDIT = (
+    "Someone else saved this record while you were editing it. Your changes were not saved: "
+    "reload the page to see the current version, then apply your changes again."
+)
 
 
-def login(user):
-    """A client that asks for English pages: the assertions below use the msgids."""
-    client = _login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def fr(msgid, **params):
+    """The French text of ``msgid`` as a template shows it (escaped, e.g. ' as &#x27;)."""
+    text = gettext(msgid)
+    return escape(text % params if params else text)
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
+def _french():
+    """The interface is French only: the assertions compute the French text from the msgids."""
+    with translation.override("fr"):
         yield
 
 
@@ -215,7 +221,7 @@ def test_an_inverted_period_gives_a_clear_message(personas):
     response = login(personas.arthur).get(
         reverse("interactions:list"), {"date_from": "2025-05-01", "date_to": "2025-01-01"}
     )
-    assert "The end of the period must come after its start." in response.content.decode()
+    assert fr("The end of the period must come after its start.") in response.content.decode()
 
 
 # --- pages: create, update, actions ---------------------------------------------------------------
@@ -251,7 +257,7 @@ def test_a_correspondent_must_include_their_organisation(personas):
         reverse("interactions:create"), _form(personas, organizations=[personas.vincennes.pk])
     )
     assert response.status_code == 200
-    assert "Include your own organisation among the organisations involved." in response.content.decode()
+    assert fr("Include your own organisation among the organisations involved.") in response.content.decode()
     assert not Interaction.objects.filter(subject="Comité de pilotage fibre").exists()
 
 
@@ -272,7 +278,7 @@ def test_update_with_optimistic_locking(personas):
     assert client.post(url, _form(personas, subject="Premier", version=1)).status_code == 302
     response = client.post(url, _form(personas, subject="Second", version=1))
     assert response.status_code == 200
-    assert "Someone else saved this record" in response.content.decode()
+    assert fr(CONCURRENT_EDIT) in response.content.decode()
     response = client.post(url, _form(personas, subject="Falsifié", version=42))
     assert response.status_code == 200
     interaction.refresh_from_db()
@@ -288,7 +294,7 @@ def test_the_author_may_edit_even_without_the_organisation(personas):
     camille = login(personas.camille)
     assert camille.get(url).status_code == 200
     response = camille.post(url, _form(personas, organizations=[personas.vincennes.pk], version=2))
-    assert "Include your own organisation among the organisations involved." in response.content.decode()
+    assert fr("Include your own organisation among the organisations involved.") in response.content.decode()
     interaction.refresh_from_db()
     assert list(interaction.organizations.all()) == [personas.montreuil]
 
@@ -318,7 +324,7 @@ def test_my_actions_lists_open_actions_by_due_date_marking_overdue_ones(personas
         interaction=interaction,
         owner=personas.camille,
         due_date=TODAY() - dt.timedelta(days=2),
-        description="En retard",
+        description="Relancer la mairie",
     )
     soon = FollowUpActionFactory(
         interaction=interaction,
@@ -335,7 +341,7 @@ def test_my_actions_lists_open_actions_by_due_date_marking_overdue_ones(personas
     assert [a.pk for a in response.context["done"]] == [done.pk]
     content = response.content.decode()
     assert content.count('class="overdue"') == 1
-    assert "Overdue" in content
+    assert fr("Overdue") in content
     assert reverse("interactions:action_complete", args=[late.pk]) in content
     assert reverse("interactions:detail", args=[interaction.pk]) in content
     assert "Pas à moi" not in content
@@ -350,11 +356,12 @@ def test_csv_and_xlsx_exports_follow_visibility(personas, exchanges):
     rows = list(
         csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
     )
-    assert rows[0] == ["Date", "Kind", "Subject", "Organisations", "People", "Themes", "Author", "Notes"]
+    headers = ["Date", "Kind", "Subject", "Organisations", "People", "Themes", "Author", "Notes"]
+    assert rows[0] == [gettext(header) for header in headers]
     assert {row[2] for row in rows[1:]} == {"Réunion Montreuil", "Réunion commune"}
     response = client.get(reverse("interactions:list"), {"format": "xlsx", "q": "commune"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "Date"
+    assert rows[0][0] == gettext("Date")
     assert [row[2] for row in rows[1:]] == ["Réunion commune"]
 
 

@@ -12,28 +12,35 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.people import services
 from maillage.people.models import LegalBasis, Person, PositionRole
 from maillage.themes.models import Theme
-from tests.conftest import login as _login
+from tests.conftest import login
 from tests.factories import OrganizationFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
 
+CONCURRENT_EDIT = (
+    "Someone else saved this record while you were editing it. Your changes were not saved: "
+    "reload the page to see the current version, then apply your changes again."
+)
 
-def login(user):
-    """A client that asks for English pages: the assertions below use the msgids."""
-    client = _login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+
+def fr(msgid, **params):
+    """The French text of ``msgid`` as a template shows it (escaped, e.g. ' as &#x27;)."""
+    text = gettext(msgid)
+    return escape(text % params if params else text)
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
+def _french():
+    """The interface is French only: the assertions compute the French text from the msgids."""
+    with translation.override("fr"):
         yield
 
 
@@ -170,7 +177,7 @@ def test_position_dates_must_be_ordered(personas):
                 "end_date": dt.date(2024, 1, 1),
             },
         )
-    assert error.value.message_dict["end_date"] == ["The end date must come after the start date."]
+    assert error.value.message_dict["end_date"] == [gettext("The end date must come after the start date.")]
     assert person.positions.count() == 1
 
 
@@ -311,7 +318,7 @@ def test_update_with_the_version_then_a_stale_copy_is_refused(personas):
     assert client.post(url, _update_form(person, last_name="Premier")).status_code == 302
     response = client.post(url, _update_form(person, last_name="Second"))  # still carries version 1
     assert response.status_code == 200
-    assert "Someone else saved this record" in response.content.decode()
+    assert fr(CONCURRENT_EDIT) in response.content.decode()
     person.refresh_from_db()
     assert (person.last_name, person.version) == ("Premier", 2)
 
@@ -346,7 +353,7 @@ def test_position_end_before_start_gives_a_clear_message(personas):
         },
     )
     assert response.status_code == 200
-    assert "The end date must come after the start date." in response.content.decode()
+    assert fr("The end date must come after the start date.") in response.content.decode()
     assert person.positions.count() == 1
 
 
@@ -369,7 +376,9 @@ def test_csv_export_has_contact_columns_for_staff_only(personas, directory):
     rows = list(
         csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
     )
-    assert rows[0] == ["Last name", "First name", "Current positions", "Themes", "Email", "Phone"]
+    assert rows[0] == [
+        gettext(h) for h in ("Last name", "First name", "Current positions", "Themes", "Email", "Phone")
+    ]
     emails = {row[4] for row in rows[1:]}
     assert {p.email for p in directory.values()} <= emails
 
@@ -377,11 +386,11 @@ def test_csv_export_has_contact_columns_for_staff_only(personas, directory):
     rows = list(
         csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
     )
-    assert rows[0] == ["Last name", "First name", "Current positions", "Themes"]
+    assert rows[0] == [gettext(h) for h in ("Last name", "First name", "Current positions", "Themes")]
     names = {(row[0], row[1]) for row in rows[1:]}
     assert (directory["mayor"].last_name, directory["mayor"].first_name) in names
     assert (directory["vincennes_dgs"].last_name, directory["vincennes_dgs"].first_name) not in names
-    assert all("Mayor" in row[2] for row in rows[1:])
+    assert all(gettext("Mayor") in row[2] for row in rows[1:])
 
 
 def test_xlsx_export_opens_and_follows_the_filters(personas, directory):
@@ -390,7 +399,7 @@ def test_xlsx_export_opens_and_follows_the_filters(personas, directory):
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:2] == ("Last name", "First name")
+    assert rows[0][:2] == (gettext("Last name"), gettext("First name"))
     assert [(r[0], r[1]) for r in rows[1:]] == [
         (directory["montreuil_officer"].last_name, directory["montreuil_officer"].first_name)
     ]

@@ -9,6 +9,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from maillage.interactions import services as interaction_services
 from maillage.interactions.models import InteractionKind
@@ -17,21 +19,22 @@ from maillage.people import services
 from maillage.people.models import LegalBasis, Person, PositionRole, PurgeLog
 from maillage.people.tasks import purge_expired_people
 from maillage.themes.models import Theme
-from tests.conftest import login as _login
+from tests.conftest import login
 from tests.factories import InteractionFactory, PersonFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def login(user):
-    client = _login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def fr(msgid, **params):
+    """The French text of ``msgid`` as a template shows it (escaped, e.g. ' as &#x27;)."""
+    text = gettext(msgid)
+    return escape(text % params if params else text)
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
+def _french():
+    """The interface is French only: the assertions compute the French text from the msgids."""
+    with translation.override("fr"):
         yield
 
 
@@ -178,7 +181,7 @@ def test_erase_page_confirms_then_anonymises(helene, personas):
     client = login(personas.arthur)
     response = client.get(url)
     assert response.status_code == 200
-    assert "This cannot be undone." in response.content.decode()
+    assert fr("This cannot be undone.") in response.content.decode()
     Person.objects.get(pk=person.pk, anonymized_at__isnull=True)  # a GET changes nothing
     response = client.post(url, {"reason": "Demande de la personne"})
     assert response.status_code == 302 and response["Location"] == reverse("people:list")
@@ -245,7 +248,7 @@ def test_a_recent_interaction_protects_from_the_purge(personas):
 def test_detail_shows_the_gdpr_block_to_those_allowed_only(helene, personas):
     person, _ = helene
     own = login(personas.camille).get(reverse("people:detail", args=[person.pk])).content.decode()
-    assert "Salon des maires 2025 (test)" in own and "Kept until" in own
+    assert "Salon des maires 2025 (test)" in own and fr("Kept until") in own
     assert reverse("interactions:list") + f"?person={person.pk}" in own
     assert login(personas.bruno).get(reverse("people:detail", args=[person.pk])).status_code == 404
     # Once an elected official, visible to everyone, but the personal data stays with those allowed.

@@ -39,6 +39,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 def suggest_view(request: HttpRequest) -> JsonResponse:
     """Up to 20 organisations or people matching ``q``, among those the user may see."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from maillage.core.suggest import MAX_SUGGESTIONS
 
@@ -50,7 +51,9 @@ def suggest_view(request: HttpRequest) -> JsonResponse:
     else:
         found = person_list(user=request.user, query=query)[:MAX_SUGGESTIONS]
     results = [{"id": obj.pk, "label": str(obj)} for obj in found]
-    message = _("%(count)s result(s) added to the list below.") % {"count": len(results)}
+    message = ngettext(
+        "%(count)s result added to the list below.", "%(count)s results added to the list below.", len(results)
+    ) % {"count": len(results)}
     return JsonResponse({"results": results, "message": message})
 
 

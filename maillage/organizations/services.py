@@ -32,6 +32,20 @@ EDITABLE_FIELDS = (
 )
 
 
+_VOWELS = tuple("AEIOUYÂÀÉÈÊËÎÏÔÛÜ")
+
+
+def city_hall_name(commune_name: str) -> str:
+    """« Ville de Montreuil », « Ville du Raincy », « Ville des Lilas », « Ville d'Ablon-sur-Seine »."""
+    if commune_name.startswith("Le "):
+        return f"Ville du {commune_name[3:]}"
+    if commune_name.startswith("Les "):
+        return f"Ville des {commune_name[4:]}"
+    if commune_name.startswith(_VOWELS):
+        return f"Ville d'{commune_name}"
+    return f"Ville de {commune_name}"
+
+
 def _search_text(organization: Organization) -> str:
     parts = [organization.name, organization.siren, organization.city]
     if organization.commune_id:
@@ -150,7 +164,7 @@ def organizations_sync_from_referential() -> int:
     for commune in home_communes().select_related("territory").exclude(pk__in=existing):
         organization = Organization(
             kind=OrganizationKind.COMMUNE,
-            name=f"Ville de {commune.name}" if not commune.name.startswith("Paris") else "Ville de Paris",
+            name=city_hall_name(commune.name),
             commune=commune,
             territory=commune.territory,
             # Paris is the one commune whose SIREN the referential carries (as territory T1).
