@@ -33,10 +33,15 @@ CONCURRENT_EDIT = (
 )
 
 
-def fr(msgid, **params):
-    """The French text of ``msgid`` as a template shows it (escaped, e.g. ' as &#x27;)."""
-    text = gettext(msgid)
-    return escape(text % params if params else text)
+def fr(msgid):
+    """The French text of ``msgid`` from the catalogue, as a ``{% translate %}`` tag prints it (template
+    literals are not escaped) and as export cells and exception messages hold it."""
+    return gettext(msgid)
+
+
+def fr_escaped(msgid):
+    """The French text of ``msgid`` as Django prints a value (form errors, ``{{ }}``): ' becomes &#x27;."""
+    return escape(gettext(msgid))
 
 
 @pytest.fixture(autouse=True)
@@ -221,7 +226,7 @@ def test_an_inverted_period_gives_a_clear_message(personas):
     response = login(personas.arthur).get(
         reverse("interactions:list"), {"date_from": "2025-05-01", "date_to": "2025-01-01"}
     )
-    assert fr("The end of the period must come after its start.") in response.content.decode()
+    assert fr_escaped("The end of the period must come after its start.") in response.content.decode()
 
 
 # --- pages: create, update, actions ---------------------------------------------------------------
@@ -257,7 +262,10 @@ def test_a_correspondent_must_include_their_organisation(personas):
         reverse("interactions:create"), _form(personas, organizations=[personas.vincennes.pk])
     )
     assert response.status_code == 200
-    assert fr("Include your own organisation among the organisations involved.") in response.content.decode()
+    assert (
+        fr_escaped("Include your own organisation among the organisations involved.")
+        in response.content.decode()
+    )
     assert not Interaction.objects.filter(subject="Comité de pilotage fibre").exists()
 
 
@@ -278,7 +286,7 @@ def test_update_with_optimistic_locking(personas):
     assert client.post(url, _form(personas, subject="Premier", version=1)).status_code == 302
     response = client.post(url, _form(personas, subject="Second", version=1))
     assert response.status_code == 200
-    assert fr(CONCURRENT_EDIT) in response.content.decode()
+    assert fr_escaped(CONCURRENT_EDIT) in response.content.decode()
     response = client.post(url, _form(personas, subject="Falsifié", version=42))
     assert response.status_code == 200
     interaction.refresh_from_db()
@@ -294,7 +302,10 @@ def test_the_author_may_edit_even_without_the_organisation(personas):
     camille = login(personas.camille)
     assert camille.get(url).status_code == 200
     response = camille.post(url, _form(personas, organizations=[personas.vincennes.pk], version=2))
-    assert fr("Include your own organisation among the organisations involved.") in response.content.decode()
+    assert (
+        fr_escaped("Include your own organisation among the organisations involved.")
+        in response.content.decode()
+    )
     interaction.refresh_from_db()
     assert list(interaction.organizations.all()) == [personas.montreuil]
 
@@ -357,11 +368,11 @@ def test_csv_and_xlsx_exports_follow_visibility(personas, exchanges):
         csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";")
     )
     headers = ["Date", "Kind", "Subject", "Organisations", "People", "Themes", "Author", "Notes"]
-    assert rows[0] == [gettext(header) for header in headers]
+    assert rows[0] == [fr(header) for header in headers]
     assert {row[2] for row in rows[1:]} == {"Réunion Montreuil", "Réunion commune"}
     response = client.get(reverse("interactions:list"), {"format": "xlsx", "q": "commune"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == gettext("Date")
+    assert rows[0][0] == fr("Date")
     assert [row[2] for row in rows[1:]] == ["Réunion commune"]
 
 

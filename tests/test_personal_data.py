@@ -9,7 +9,6 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext
 
 from maillage.interactions import services as interaction_services
@@ -25,10 +24,10 @@ from tests.factories import InteractionFactory, PersonFactory, PositionFactory
 pytestmark = pytest.mark.django_db
 
 
-def fr(msgid, **params):
-    """The French text of ``msgid`` as a template shows it (escaped, e.g. ' as &#x27;)."""
-    text = gettext(msgid)
-    return escape(text % params if params else text)
+def fr(msgid):
+    """The French text of ``msgid`` from the catalogue, as a ``{% translate %}`` tag prints it (template
+    literals are not escaped) and as export cells and exception messages hold it."""
+    return gettext(msgid)
 
 
 @pytest.fixture(autouse=True)

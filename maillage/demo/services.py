@@ -66,6 +66,33 @@ ROLES_BY_KIND = {
     OrganizationKind.EPT: [PositionRole.PRESIDENT, PositionRole.DGS, PositionRole.TECHNICAL_CORRESPONDENT],
     OrganizationKind.METROPOLE: [PositionRole.PRESIDENT, PositionRole.VICE_PRESIDENT, PositionRole.DGS],
 }
+# Surnames that no reader can take for a real official: the demo must never look like a real directory.
+FICTIONAL_SURNAMES = [
+    "Exemple",
+    "Maquette",
+    "Esquisse",
+    "Brouillon",
+    "Prototype",
+    "Témoin",
+    "Modèle",
+    "Ébauche",
+    "Fictif",
+    "Essai",
+    "Gabarit",
+    "Canevas",
+    "Patron",
+    "Spécimen",
+    "Échantillon",
+    "Démo",
+    "Simulacre",
+    "Factice",
+    "Figurant",
+    "Doublure",
+    "Pseudo",
+    "Épure",
+    "Croquis",
+    "Schéma",
+]
 SUBJECTS = [
     "Point d'étape sur la végétalisation des cours d'école",
     "Préparation du G 131",
@@ -155,9 +182,10 @@ def demo_load(*, seed: int = 2026) -> dict[str, int]:
         o for o in Organization.objects.filter(kind__in=ROLES_BY_KIND) if o.commune_id or o.kind != "commune"
     ]
     rng.shuffle(staffed)
-    for organization in staffed[:70] + [o for o in staffed if o.commune_id in ("93048", "94080", "93066")]:
+    chosen = staffed[:70] + [o for o in staffed[70:] if o.commune_id in ("93048", "94080", "93066")]
+    for organization in chosen:
         for role in ROLES_BY_KIND[organization.kind][: rng.randint(2, 4)]:
-            first, last = fake.first_name(), fake.last_name()
+            first, last = fake.first_name(), rng.choice(FICTIONAL_SURNAMES)
             consent = rng.random() < 0.4
             last_contact = today - dt.timedelta(days=rng.randint(5, 700))
             person = Person.objects.create(
