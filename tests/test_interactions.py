@@ -404,7 +404,7 @@ def test_interaction_list_query_count_does_not_grow_with_rows(personas, who):
     filtered = {"organization": personas.montreuil.pk, "theme": Theme.objects.first().slug}
     _interactions(personas, 5)
     small, small_filtered = _count_queries(client, url), _count_queries(client, url, filtered)
-    _interactions(personas, 55)
+    _interactions(personas, 195)
     large, large_filtered = _count_queries(client, url), _count_queries(client, url, filtered)
     assert small == large
     assert small_filtered == large_filtered
@@ -418,7 +418,7 @@ def test_my_actions_query_count_does_not_grow_with_rows(personas):
         done_at=timezone.now()
     )
     small = _count_queries(client, url)
-    _interactions(personas, 55)
+    _interactions(personas, 195)
     FollowUpAction.objects.filter(done_at__isnull=True).filter(
         pk__in=FollowUpAction.objects.filter(done_at__isnull=True).values("pk")[:20]
     ).update(done_at=timezone.now())

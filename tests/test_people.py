@@ -437,7 +437,7 @@ def test_people_list_query_count_does_not_grow_with_rows(personas, who):
     filtered = {"role": "mayor", "organization": personas.montreuil.pk}
     _people_in_montreuil(personas, 5)
     small, small_filtered = _count_queries(client, url), _count_queries(client, url, filtered)
-    _people_in_montreuil(personas, 55)
+    _people_in_montreuil(personas, 195)
     large, large_filtered = _count_queries(client, url), _count_queries(client, url, filtered)
     assert small == large
     assert small_filtered == large_filtered

@@ -59,3 +59,30 @@ def test_constant_query_counts(personas, role):
     grow(personas, 195)
     large = {url: count_queries(client, url) for url in urls}
     assert small == large
+
+
+def test_detail_pages_keep_their_query_count(personas):
+    """A person with many positions and an interaction with many participants cost the same queries."""
+    from maillage.interactions.models import FollowUpAction
+    from tests.factories import InteractionFactory, PersonFactory
+
+    person = PersonFactory()
+    interaction = InteractionFactory(organizations=[personas.montreuil], people=[person])
+    client = login(personas.arthur)
+    urls = [f"/personnes/{person.pk}/", f"/echanges/{interaction.pk}/", "/echanges/mes-actions/"]
+
+    def add(rows: int) -> None:
+        for index in range(rows):
+            organization = OrganizationFactory()
+            PositionFactory(person=person, organization=organization)
+            interaction.organizations.add(organization)
+            interaction.people.add(PersonFactory())
+            FollowUpAction.objects.create(
+                interaction=interaction, description=f"a{index}", owner=personas.arthur, due_date="2030-01-01"
+            )
+
+    add(5)
+    small = {url: count_queries(client, url) for url in urls}
+    add(195)
+    large = {url: count_queries(client, url) for url in urls}
+    assert small == large

@@ -52,7 +52,9 @@ def suggest_view(request: HttpRequest) -> JsonResponse:
         found = person_list(user=request.user, query=query)[:MAX_SUGGESTIONS]
     results = [{"id": obj.pk, "label": str(obj)} for obj in found]
     message = ngettext(
-        "%(count)s result added to the list below.", "%(count)s results added to the list below.", len(results)
+        "%(count)s result added to the list below.",
+        "%(count)s results added to the list below.",
+        len(results),
     ) % {"count": len(results)}
     return JsonResponse({"results": results, "message": message})
 
