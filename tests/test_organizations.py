@@ -1,7 +1,7 @@
 import pytest
-from django.utils.html import escape
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.identifiers import siren_error, siret_error

@@ -12,8 +12,8 @@ from typing import Any
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 AUDITED: dict[str, dict[str, Any]] = {
