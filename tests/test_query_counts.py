@@ -86,3 +86,11 @@ def test_detail_pages_keep_their_query_count(personas):
     add(195)
     large = {url: count_queries(client, url) for url in urls}
     assert small == large
+
+
+def test_counts_stop_at_the_cap(monkeypatch, client):
+    from maillage.core import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    page = client.get("/organisations/").content.decode()
+    assert "Plus de 5" in page

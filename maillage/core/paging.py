@@ -1,16 +1,40 @@
-"""SQL pagination for list pages: one COUNT and one LIMIT/OFFSET query, whatever the volume."""
+"""SQL pagination for list pages: one bounded COUNT and one LIMIT/OFFSET query, whatever the volume.
+
+Counting every row of a 100,000-row table costs more than rendering the page, and grows with it.
+The count stops at COUNT_CAP: past that the page says "more than 10,000" and people refine the
+filters, which is what they do anyway at that size.
+"""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list[: COUNT_CAP + 1].count()
+        return len(self.object_list)
+
+    @property
+    def cap(self) -> int:
+        return COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    paginator = Paginator(queryset, per_page)
+    paginator = CappedPaginator(queryset, per_page)
     try:
         return paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:

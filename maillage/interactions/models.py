@@ -38,6 +38,7 @@ class Interaction(TimeStamped, Versioned):
         ordering = ["-date", "-id"]
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
+        indexes = [models.Index(fields=["-date", "-id"], name="interaction_recent_first")]
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} – {self.subject}"

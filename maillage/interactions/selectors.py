@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from maillage.core.access import is_staff, organization_ids_of
 from maillage.interactions.models import FollowUpAction, Interaction
@@ -18,11 +18,20 @@ def interaction_visible_to(user: Any) -> QuerySet[Interaction]:
         return interactions
     if not (user.is_authenticated and user.is_active):
         return interactions.none()
+    # One set of ids built from three indexed look-ups: an OR of EXISTS would scan every interaction.
     through = Interaction.organizations.through
-    condition = Q(author=user) | Exists(FollowUpAction.objects.filter(interaction=OuterRef("pk"), owner=user))
+    # (Each part unordered: SQLite refuses ORDER BY inside a compound statement.)
+    visible = (
+        Interaction.objects.filter(author=user)
+        .order_by()
+        .values("pk")
+        .union(FollowUpAction.objects.filter(owner=user).order_by().values("interaction_id"))
+    )
     if own := organization_ids_of(user):
-        condition |= Exists(through.objects.filter(interaction=OuterRef("pk"), organization_id__in=own))
-    return interactions.filter(condition)
+        visible = visible.union(
+            through.objects.filter(organization_id__in=own).order_by().values("interaction_id")
+        )
+    return interactions.filter(pk__in=visible)
 
 
 def interaction_list(

@@ -66,6 +66,7 @@ class Person(TimeStamped, Versioned):
         ordering = ["last_name", "first_name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["last_name", "first_name", "id"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(newsletter_consent=False) | Q(newsletter_consent_at__isnull=False),
@@ -116,7 +117,11 @@ class Position(TimeStamped):
                 violation_error_message=_("The end date must come after the start date."),
             )
         ]
-        indexes = [models.Index(fields=["organization", "end_date"])]
+        indexes = [
+            models.Index(fields=["organization", "end_date"]),
+            # The public directory starts from the (few) elected offices.
+            models.Index(fields=["role", "person"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_role_display()} ({self.organization})"

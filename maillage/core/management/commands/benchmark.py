@@ -26,6 +26,7 @@ ROUTES = [
     ("commune profile", "/communes/93048/"),
     ("organisation search", "/organisations/?q=atelier+reseau"),
     ("organisation list", "/organisations/"),
+    ("people list", "/personnes/"),
 ]
 
 
