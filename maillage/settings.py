@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "maillage.organizations",
     "maillage.people",
     "maillage.interactions",
+    "maillage.cooperation",
+    "maillage.agreements",
     "maillage.api",
     "maillage.demo",
 ]
@@ -289,3 +291,13 @@ LOGGING = {
 PERIODIC_JOBS = {
     "purge-expired-people": {"task": "maillage.people.tasks.purge_expired_people", "every": 24 * 3600},
 }
+
+# Conventions: above this total amount (€), a second agent validates before signature (four-eyes rule).
+AGREEMENT_FOUR_EYES_THRESHOLD = env_int("AGREEMENT_FOUR_EYES_THRESHOLD", 100_000, minimum=0)
+# Alerts e-mailed this many days before an expiry, a notice deadline or an obligation.
+AGREEMENT_ALERT_DAYS = env_list("AGREEMENT_ALERT_DAYS", ["60", "30", "7"])
+if not all(day.isdigit() for day in AGREEMENT_ALERT_DAYS):
+    raise ImproperlyConfigured(
+        "AGREEMENT_ALERT_DAYS : nombres de jours séparés par des virgules attendus (ex. 60,30,7)."
+    )
+AGREEMENT_ALERT_DAYS = sorted({int(day) for day in AGREEMENT_ALERT_DAYS}, reverse=True)

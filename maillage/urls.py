@@ -10,6 +10,8 @@ urlpatterns = [
     path("organisations/", include("maillage.organizations.urls")),
     path("personnes/", include("maillage.people.urls")),
     path("echanges/", include("maillage.interactions.urls")),
+    path("cooperation/", include("maillage.cooperation.urls")),
+    path("conventions/", include("maillage.agreements.urls")),
     path("api/v1/", include("maillage.api.urls")),
     path("admin/", admin_site.urls),
 ]

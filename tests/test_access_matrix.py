@@ -56,7 +56,11 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
 
 @dataclass
 class World:
-    """Objects of camille's organisation (own) and of bruno's (other)."""
+    """Objects of camille's organisation (own) and of bruno's (other).
+
+    Apps add their own objects in ``tests/access_targets_<app>.py`` (function ``build(world)``
+    setting attributes), next to their URL targets: see ``_app_targets`` below.
+    """
 
     personas: Any
     own_person: Any
@@ -75,7 +79,7 @@ def world(personas) -> World:
     public_person = PositionFactory(organization=personas.vincennes, role=PositionRole.MAYOR).person
     own_interaction = InteractionFactory(organizations=[personas.montreuil], people=[own_person])
     other_interaction = InteractionFactory(organizations=[personas.vincennes], people=[other_person])
-    return World(
+    world = World(
         personas,
         own_person,
         other_person,
@@ -85,6 +89,24 @@ def world(personas) -> World:
         FollowUpActionFactory(interaction=own_interaction, owner=personas.camille),
         FollowUpActionFactory(interaction=other_interaction, owner=personas.bruno),
     )
+    for module in _app_target_modules():
+        if hasattr(module, "build"):
+            module.build(world)
+    return world
+
+
+def _app_target_modules() -> list:
+    """Per-app additions to the matrix: tests/access_targets_<app>.py (TARGETS, SCOPED, POST_ONLY, build)."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    return [
+        importlib.import_module(f"tests.{info.name}")
+        for info in pkgutil.iter_modules(tests.__path__)
+        if info.name.startswith("access_targets_")
+    ]
 
 
 def same(kwargs: Callable[[World], dict]) -> Callable[[World], tuple[dict, dict]]:
@@ -154,6 +176,12 @@ SCOPED: dict[str, dict[str, tuple[str, str]]] = {
     "interactions:detail": {**_PERSON_SCOPE, "anonymous": (LOGIN, LOGIN)},
 }
 POST_ONLY = {"accounts:logout", "interactions:action_complete"}
+
+
+for _module in _app_target_modules():
+    TARGETS.update(getattr(_module, "TARGETS", {}))
+    SCOPED.update(getattr(_module, "SCOPED", {}))
+    POST_ONLY |= set(getattr(_module, "POST_ONLY", ()))
 
 
 def iter_urls(patterns=None, namespace: str = "") -> Iterator[tuple[str, Any]]:

@@ -80,6 +80,7 @@ def test_login_works_with_the_right_password(personas, client):
 def test_scheduler_enqueues_each_job_once_per_interval(settings):
     from django_tasks_db.models import DBTaskResult
 
+    settings.PERIODIC_JOBS = {"purge-expired-people": settings.PERIODIC_JOBS["purge-expired-people"]}
     before = DBTaskResult.objects.count()
     assert enqueue_due_jobs() == ["purge-expired-people"]
     assert enqueue_due_jobs() == []  # a second scheduler (or a restart) does not enqueue again
@@ -93,3 +94,10 @@ def test_createsuperuser_makes_an_administrator():
 
     user = User.objects.create_superuser("root", "root@example.org", "une-phrase-de-passe-longue")
     assert user.role == "admin"
+
+
+def test_every_periodic_job_names_an_importable_task(settings):
+    from django.utils.module_loading import import_string
+
+    for spec in settings.PERIODIC_JOBS.values():
+        assert hasattr(import_string(spec["task"]), "enqueue")

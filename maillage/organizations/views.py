@@ -13,6 +13,7 @@ from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
+from maillage.core.sections import sections_for
 from maillage.organizations import perms, selectors, services
 from maillage.organizations.forms import MembershipForm, OrganizationFilterForm, OrganizationForm
 from maillage.organizations.models import Organization
@@ -70,6 +71,7 @@ def organization_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "positions": position_list_for_organization(user=request.user, organization=organization),
             "can_edit": can_edit,
             "history": history_for(organization) if can_edit else None,
+            "sections": sections_for("organization", request, organization),
         },
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from maillage.core.access import PUBLIC, access
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.paging import paginate, querystring_without_page
+from maillage.core.sections import sections_for
 from maillage.organizations.models import Organization
 from maillage.people.selectors import position_list_for_organization
 from maillage.territories import selectors
@@ -115,6 +116,7 @@ def commune_detail_view(request: HttpRequest, code: str) -> HttpResponse:
             if organization
             else [],
             "predecessors": commune.predecessors.all(),
+            "sections": sections_for("commune", request, commune),
         },
     )
 
