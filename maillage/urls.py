@@ -12,6 +12,9 @@ urlpatterns = [
     path("echanges/", include("maillage.interactions.urls")),
     path("cooperation/", include("maillage.cooperation.urls")),
     path("conventions/", include("maillage.agreements.urls")),
+    path("conventions/", include("maillage.agreements.urls_documents")),
+    path("conventions/", include("maillage.agreements.urls_insights")),
+    path("echeances/", include("maillage.agreements.urls_deadlines")),
     path("api/v1/", include("maillage.api.urls")),
     path("admin/", admin_site.urls),
 ]
