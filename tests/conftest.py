@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from maillage.accounts.models import User
 from maillage.accounts.roles import Role
@@ -33,6 +34,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         referential_import()
         organizations_sync_from_referential()
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The interface is French only; tests compute expected texts with tests.i18n.fr(msgid)."""
+    with translation.override("fr"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from maillage.core.concurrency import ConcurrentEditError
@@ -23,32 +21,11 @@ from maillage.people.models import Person, PositionRole
 from maillage.themes.models import Theme
 from tests.conftest import login
 from tests.factories import FollowUpActionFactory, InteractionFactory, PositionFactory
+from tests.i18n import CONCURRENT_EDIT, fr, fr_escaped
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-CONCURRENT_EDIT = (
-    "Someone else saved this record while you were editing it. Your changes were not saved: "
-    "reload the page to see the current version, then apply your changes again."
-)
-
-
-def fr(msgid):
-    """The French text of ``msgid`` from the catalogue, as a ``{% translate %}`` tag prints it (template
-    literals are not escaped) and as export cells and exception messages hold it."""
-    return gettext(msgid)
-
-
-def fr_escaped(msgid):
-    """The French text of ``msgid`` as Django prints a value (form errors, ``{{ }}``): ' becomes &#x27;."""
-    return escape(gettext(msgid))
-
-
-@pytest.fixture(autouse=True)
-def _french():
-    """The interface is French only: the assertions compute the French text from the msgids."""
-    with translation.override("fr"):
-        yield
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import json
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from maillage.interactions import services as interaction_services
 from maillage.interactions.models import InteractionKind
@@ -20,21 +19,9 @@ from maillage.people.tasks import purge_expired_people
 from maillage.themes.models import Theme
 from tests.conftest import login
 from tests.factories import InteractionFactory, PersonFactory, PositionFactory
+from tests.i18n import fr
 
 pytestmark = pytest.mark.django_db
-
-
-def fr(msgid):
-    """The French text of ``msgid`` from the catalogue, as a ``{% translate %}`` tag prints it (template
-    literals are not escaped) and as export cells and exception messages hold it."""
-    return gettext(msgid)
-
-
-@pytest.fixture(autouse=True)
-def _french():
-    """The interface is French only: the assertions compute the French text from the msgids."""
-    with translation.override("fr"):
-        yield
 
 
 @pytest.fixture

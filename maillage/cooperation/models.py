@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.models import TimeStamped, Versioned
+from maillage.core.models import TimeStamped, Versioned, dates_ordered
 
 
 class TopicStatus(models.TextChoices):
@@ -132,12 +132,8 @@ class Cooperation(TimeStamped, Versioned):
         verbose_name = _("cooperation")
         verbose_name_plural = _("cooperations")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=True)
-                | Q(end_date__gte=models.F("start_date")),
-                name="cooperation_dates_ordered",
-                violation_error_message=_("The end date must come after the start date."),
+            dates_ordered(
+                "cooperation_dates_ordered", message=_("The end date must come after the start date.")
             )
         ]
 

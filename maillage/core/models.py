@@ -6,6 +6,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def dates_ordered(
+    name: str, *, start: str = "start_date", end: str = "end_date", message=None
+) -> models.CheckConstraint:
+    """A period whose end, when both dates are known, is not before its start."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{end}__isnull": True})
+        | models.Q(**{f"{start}__isnull": True})
+        | models.Q(**{f"{end}__gte": models.F(start)}),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.identifiers import siren_error, siret_error
-from maillage.core.models import TimeStamped, Versioned
+from maillage.core.models import TimeStamped, Versioned, dates_ordered
 
 
 class OrganizationKind(models.TextChoices):
@@ -127,12 +127,7 @@ class OrganizationMembership(TimeStamped):
         verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(condition=~Q(member=models.F("group")), name="membership_not_self"),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=True)
-                | Q(end_date__gte=models.F("start_date")),
-                name="membership_dates_ordered",
-            ),
+            dates_ordered("membership_dates_ordered"),
         ]
 
     def __str__(self) -> str:

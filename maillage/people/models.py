@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.models import TimeStamped, Versioned
+from maillage.core.models import TimeStamped, Versioned, dates_ordered
 
 
 class LegalBasis(models.TextChoices):
@@ -109,13 +109,7 @@ class Position(TimeStamped):
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=True)
-                | Q(end_date__gte=models.F("start_date")),
-                name="position_dates_ordered",
-                violation_error_message=_("The end date must come after the start date."),
-            )
+            dates_ordered("position_dates_ordered", message=_("The end date must come after the start date."))
         ]
         indexes = [
             models.Index(fields=["organization", "end_date"]),
