@@ -60,3 +60,9 @@ def test_the_command_reports_errors_in_french(tmp_path):
     directory = _broken_copy(tmp_path, "communes-france.csv", 2, "XXXXX,Nulle part,01,84,,10")
     with pytest.raises(CommandError, match="code INSEE « XXXXX » invalide"):
         call_command("import_referential", "--dir", str(directory))
+
+
+def test_territories_are_listed_in_their_order(client):
+    from maillage.territories.selectors import territory_list
+
+    assert [t.number for t in territory_list()] == [f"T{n}" for n in range(1, 13)]

@@ -124,7 +124,8 @@ def home_summary() -> dict[str, int]:
 
 
 def territory_list() -> QuerySet[Territory]:
-    return home_territories().annotate(members=Count("communes"))
+    # Meta.ordering does not apply to GROUP BY queries: order explicitly (T1…T12).
+    return home_territories().annotate(members=Count("communes")).order_by("sort_key")
 
 
 def commune_detail(code: str) -> Commune:
