@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "maillage.interactions",
     "maillage.cooperation",
     "maillage.agreements",
+    "maillage.agreement_templates",
     "maillage.api",
     "maillage.demo",
 ]
@@ -301,3 +302,11 @@ if not all(day.isdigit() for day in AGREEMENT_ALERT_DAYS):
         "AGREEMENT_ALERT_DAYS : nombres de jours séparés par des virgules attendus (ex. 60,30,7)."
     )
 AGREEMENT_ALERT_DAYS = sorted({int(day) for day in AGREEMENT_ALERT_DAYS}, reverse=True)
+PERIODIC_JOBS["agreement-deadline-alerts"] = {
+    "task": "maillage.agreements.tasks.send_deadline_alerts",
+    "every": 24 * 3600,
+}
+# Largest convention document accepted (the reverse proxy must accept bodies this large).
+AGREEMENT_DOCUMENT_MAX_MB = env_int("AGREEMENT_DOCUMENT_MAX_MB", 20, minimum=1)
+# Public address of the site, for links in e-mails (e.g. https://maillage.example.fr).
+SITE_URL = env_str("SITE_URL", "").rstrip("/")

@@ -8,12 +8,21 @@ data of a person, which is only present when the viewer may see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from maillage.agreements.models import Agreement, AgreementKind, AgreementParty, Commitment
+from maillage.cooperation.models import (
+    CommonTopic,
+    Cooperation,
+    CooperationParticipant,
+    Milestone,
+    TopicInterest,
+)
 from maillage.core.access import is_staff, organization_ids_of
 from maillage.organizations.models import Organization
 from maillage.people.models import ELECTED_ROLES, Person, Position
@@ -228,3 +237,179 @@ class PersonSerializer(serializers.ModelSerializer):
             for name in PERSONAL_FIELDS:
                 data.pop(name, None)
         return data
+
+
+# --- Cooperation: common topics and cooperations ------------------------------------------------
+
+
+class TopicInterestSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = TopicInterest
+        fields = ["organization", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    themes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text="Codes of the themes."
+    )
+    proposer = OrganizationRefSerializer(read_only=True, help_text="Organisation that proposed the topic.")
+    cooperation = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the cooperation the topic turned into."
+    )
+    support_count = serializers.IntegerField(
+        read_only=True, help_text="Number of organisations that declared their interest."
+    )
+    territory_count = serializers.IntegerField(
+        read_only=True, help_text="Number of distinct territories of those organisations."
+    )
+    interests = TopicInterestSerializer(many=True, read_only=True, help_text="Declared interests.")
+
+    class Meta:
+        model = CommonTopic
+        fields = [
+            "id",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "themes",
+            "proposer",
+            "support_count",
+            "territory_count",
+            "cooperation",
+            "created_at",
+            "interests",
+        ]
+        read_only_fields = fields
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = CooperationParticipant
+        fields = ["organization", "role", "role_label"]
+        read_only_fields = fields
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "done_on"]
+        read_only_fields = fields
+
+
+class CooperationSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    themes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text="Codes of the themes."
+    )
+    participants = ParticipantSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cooperation
+        fields = [
+            "id",
+            "title",
+            "description",
+            "objectives",
+            "status",
+            "status_label",
+            "themes",
+            "start_date",
+            "end_date",
+            "participants",
+            "milestones",
+        ]
+        read_only_fields = fields
+
+
+# --- Conventions (agreements) ------------------------------------------------------------------
+
+
+class AgreementKindSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgreementKind
+        fields = ["slug", "name", "is_financial"]
+        read_only_fields = fields
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commitment
+        fields = ["year", "amount"]
+        read_only_fields = fields
+
+
+class PartyOrganizationSerializer(serializers.ModelSerializer):
+    commune = serializers.CharField(
+        source="commune_id", read_only=True, allow_null=True, help_text="INSEE code of its commune."
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "commune"]
+        read_only_fields = fields
+
+
+class AgreementPartySerializer(serializers.ModelSerializer):
+    organization = PartyOrganizationSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    commitments = CommitmentSerializer(many=True, read_only=True, help_text="Amounts committed per year.")
+    committed_amount = serializers.SerializerMethodField(help_text="Sum of the commitments (euros).")
+
+    class Meta:
+        model = AgreementParty
+        fields = ["organization", "role", "role_label", "signed_on", "commitments", "committed_amount"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_committed_amount(self, party: AgreementParty) -> str:
+        total = sum((commitment.amount for commitment in party.commitments.all()), Decimal(0))
+        return f"{total:.2f}"
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    kind = AgreementKindSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    themes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text="Codes of the themes."
+    )
+    cooperation = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the cooperation the agreement belongs to."
+    )
+    parties = AgreementPartySerializer(many=True, read_only=True)
+    total_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="Sum of all commitments (euros)."
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "purpose",
+            "kind",
+            "status",
+            "status_label",
+            "is_public",
+            "themes",
+            "cooperation",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+            "duration_months",
+            "tacit_renewal",
+            "renewal_period_months",
+            "notice_days",
+            "total_amount",
+            "parties",
+        ]
+        read_only_fields = fields

@@ -18,5 +18,8 @@ router.register("communes", views.CommuneViewSet, basename="commune")
 router.register("territories", views.TerritoryViewSet, basename="territory")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("people", views.PersonViewSet, basename="person")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("cooperations", views.CooperationViewSet, basename="cooperation")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
 
 urlpatterns = [path("openapi.json", OpenApiView.as_view(), name="openapi"), *router.urls]

@@ -23,17 +23,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from maillage.agreements.models import Agreement, AgreementKind, AgreementParty, AgreementStatus, Commitment
+from maillage.agreements.selectors import agreement_visible_to
 from maillage.api.serializers import (
+    AgreementSerializer,
     CommuneDetailSerializer,
     CommuneSerializer,
+    CooperationSerializer,
     ErrorSerializer,
     OrganizationSerializer,
     PersonSerializer,
     TerritoryDetailSerializer,
     TerritorySerializer,
+    TopicSerializer,
     Viewer,
 )
-from maillage.core.access import PUBLIC
+from maillage.cooperation.models import (
+    CommonTopic,
+    Cooperation,
+    CooperationParticipant,
+    CooperationStatus,
+    Milestone,
+    TopicInterest,
+    TopicStatus,
+)
+from maillage.core.access import AUTHENTICATED, PUBLIC
 from maillage.core.text import normalize
 from maillage.organizations.models import Organization, OrganizationKind
 from maillage.organizations.selectors import organization_list
@@ -43,6 +57,7 @@ from maillage.people.models import ELECTED_ROLES, Person, Position, PositionRole
 from maillage.people.selectors import _current, person_list, public_position_q
 from maillage.territories.models import Commune, Territory
 from maillage.territories.selectors import COMMUNE_SORTS, commune_resolve, home_communes, home_territories
+from maillage.themes.models import Theme
 
 NOTICE_HEADER = "X-Maillage-Notice"
 SCOPES = ("home", "france")
@@ -471,3 +486,269 @@ class PersonViewSet(ReadOnlyViewSet):
                 )
             )
         return people
+
+
+# --- Cooperation: common topics and cooperations ------------------------------------------------
+
+
+def _slug_param(request: Request, name: str, queryset: QuerySet) -> str:
+    """A code (slug) among those of ``queryset``, looked up only when the parameter is given."""
+    if not _text_param(request, name):
+        return ""
+    return _choice_param(request, name, list(queryset.order_by("slug").values_list("slug", flat=True)))
+
+
+def _theme_param(request: Request) -> str:
+    return _slug_param(request, "theme", Theme.objects.all())
+
+
+def _commune_param(request: Request) -> str:
+    """An INSEE code; a former code is followed to the commune that succeeded it."""
+    code = _text_param(request, "commune").upper()
+    if not code:
+        return ""
+    if not _INSEE_CODE.match(code):
+        raise ValidationError({"commune": [_("“%(value)s” is not an INSEE code.") % {"value": code}]})
+    resolved = commune_resolve(code)
+    return resolved.commune.code if resolved.commune is not None else code
+
+
+THEME_PARAM = OpenApiParameter(
+    "theme", OpenApiTypes.STR, description="Code (slug) of a theme of the taxonomy."
+)
+PARTY_PARAM = OpenApiParameter("party", OpenApiTypes.INT, description="Id of a participating organisation.")
+COMMUNE_PARAM = OpenApiParameter(
+    "commune",
+    OpenApiTypes.STR,
+    description="INSEE code of a commune: an organisation located in it (its own included) takes part. "
+    "A former code is followed to its successor.",
+)
+
+
+TOPIC_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "support_count",
+    "territory_count",
+    "cooperation_id",
+    "created_at",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List common topics",
+        description="Signed-in users only: an anonymous request is refused (403).",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=TopicStatus.values, description="Status."),
+            THEME_PARAM,
+        ],
+        responses={
+            200: TopicSerializer(many=True),
+            400: BAD_FILTER,
+            403: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One common topic",
+        responses={
+            200: TopicSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+            404: _not_found_schema("No topic with this id."),
+        },
+    ),
+)
+class TopicViewSet(ReadOnlyViewSet):
+    """Common topics (sujets communs) proposed by organisations, with their support."""
+
+    access_rule = AUTHENTICATED
+    serializer_class = TopicSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This topic does not exist.")
+
+    def get_queryset(self) -> QuerySet[CommonTopic]:
+        if getattr(self, "swagger_fake_view", False):
+            return CommonTopic.objects.none()
+        topics = (
+            CommonTopic.objects.select_related("proposer")
+            .only(*TOPIC_COLUMNS, "proposer__id", "proposer__name")
+            .prefetch_related(
+                Prefetch("themes", queryset=Theme.objects.only("id", "slug")),
+                Prefetch(
+                    "interests",
+                    queryset=TopicInterest.objects.select_related("organization").only(
+                        "topic_id", "comment", "created_at", "organization__id", "organization__name"
+                    ),
+                ),
+            )
+        )
+        if self.action == "retrieve":
+            return topics
+        if status := _choice_param(self.request, "status", TopicStatus.values):
+            topics = topics.filter(status=status)
+        if theme := _theme_param(self.request):
+            topics = topics.filter(
+                pk__in=CommonTopic.themes.through.objects.filter(theme__slug=theme).values("commontopic_id")
+            )
+        return topics.order_by("-support_count", "-created_at", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List cooperations",
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=CooperationStatus.values, description="Status."
+            ),
+            THEME_PARAM,
+            PARTY_PARAM,
+            COMMUNE_PARAM,
+        ],
+        responses={200: CooperationSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One cooperation",
+        responses={200: CooperationSerializer, 404: _not_found_schema("No cooperation with this id.")},
+    ),
+)
+class CooperationViewSet(ReadOnlyViewSet):
+    """Thematic cooperations and joint projects, with their participants and milestones (public)."""
+
+    serializer_class = CooperationSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This cooperation does not exist.")
+
+    def get_queryset(self) -> QuerySet[Cooperation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Cooperation.objects.none()
+        cooperations = Cooperation.objects.defer("search_text").prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.only("id", "slug")),
+            Prefetch(
+                "participants",
+                queryset=CooperationParticipant.objects.select_related("organization").only(
+                    "cooperation_id", "role", "organization__id", "organization__name"
+                ),
+            ),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.only("cooperation_id", "title", "due_date", "done_on"),
+            ),
+        )
+        if self.action == "list":
+            request = self.request
+            if status := _choice_param(request, "status", CooperationStatus.values):
+                cooperations = cooperations.filter(status=status)
+            if theme := _theme_param(request):
+                cooperations = cooperations.filter(
+                    pk__in=Cooperation.themes.through.objects.filter(theme__slug=theme).values(
+                        "cooperation_id"
+                    )
+                )
+            participants = CooperationParticipant.objects.order_by()
+            if (party := _int_param(request, "party")) is not None:
+                cooperations = cooperations.filter(
+                    pk__in=participants.filter(organization_id=party).values("cooperation_id")
+                )
+            if commune := _commune_param(request):
+                cooperations = cooperations.filter(
+                    pk__in=participants.filter(organization__commune_id=commune).values("cooperation_id")
+                )
+        return cooperations.order_by("-created_at", "-pk")
+
+
+# --- Conventions (agreements) ------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List agreements (conventions)",
+        description="Anonymous visitors see the public signed agreements; correspondents also those their "
+        "organisation is party to; agents and administrators see all of them.",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=AgreementStatus.values, description="Status."),
+            OpenApiParameter("kind", OpenApiTypes.STR, description="Code (slug) of the kind of agreement."),
+            THEME_PARAM,
+            OpenApiParameter("party", OpenApiTypes.INT, description="Id of an organisation party to it."),
+            COMMUNE_PARAM,
+        ],
+        responses={200: AgreementSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One agreement",
+        responses={
+            200: AgreementSerializer,
+            404: _not_found_schema("No agreement with this id visible to you."),
+        },
+    ),
+)
+class AgreementViewSet(ReadOnlyViewSet):
+    """The register of agreements, as far as the requesting user may see it."""
+
+    serializer_class = AgreementSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This agreement does not exist or is not visible to you.")
+
+    def get_queryset(self) -> QuerySet[Agreement]:
+        if getattr(self, "swagger_fake_view", False):
+            return Agreement.objects.none()
+        agreements = (
+            agreement_visible_to(self.request.user)
+            .select_related("kind")
+            .defer("search_text", "clauses")
+            .prefetch_related(
+                Prefetch("themes", queryset=Theme.objects.only("id", "slug")),
+                Prefetch(
+                    "parties",
+                    queryset=AgreementParty.objects.select_related("organization")
+                    .only(
+                        "agreement_id",
+                        "role",
+                        "signed_on",
+                        "organization__id",
+                        "organization__name",
+                        "organization__kind",
+                        "organization__commune_id",
+                    )
+                    .prefetch_related(
+                        Prefetch(
+                            "commitments",
+                            queryset=Commitment.objects.only("party_id", "year", "amount").order_by(
+                                "year", "pk"
+                            ),
+                        )
+                    ),
+                ),
+            )
+        )
+        if self.action == "list":
+            agreements = self.filtered(agreements)
+        return agreements.order_by("-created_at", "-pk")
+
+    def filtered(self, agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
+        request = self.request
+        if status := _choice_param(request, "status", AgreementStatus.values):
+            agreements = agreements.filter(status=status)
+        if kind := _slug_param(request, "kind", AgreementKind.objects.all()):
+            agreements = agreements.filter(kind__slug=kind)
+        if theme := _theme_param(request):
+            agreements = agreements.filter(
+                pk__in=Agreement.themes.through.objects.filter(theme__slug=theme).values("agreement_id")
+            )
+        parties = AgreementParty.objects.order_by()
+        if (party := _int_param(request, "party")) is not None:
+            agreements = agreements.filter(
+                pk__in=parties.filter(organization_id=party).values("agreement_id")
+            )
+        if commune := _commune_param(request):
+            agreements = agreements.filter(
+                pk__in=parties.filter(organization__commune_id=commune).values("agreement_id")
+            )
+        return agreements

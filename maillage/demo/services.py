@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from faker import Faker
 from maillage.accounts.models import User
 from maillage.accounts.roles import Role
 from maillage.core.text import normalize
+from maillage.demo.agreements_demo import agreements_demo_load
 from maillage.interactions.models import FollowUpAction, Interaction, InteractionKind
 from maillage.organizations.models import Organization, OrganizationKind, OrganizationMembership
 from maillage.organizations.services import organization_create, organizations_sync_from_referential
@@ -147,8 +149,17 @@ def _seeded_syndicates():
 
 
 @transaction.atomic
-def demo_load(*, seed: int = 2026) -> dict[str, int]:
-    """Load the demo once; a rerun only makes sure the logins exist."""
+def demo_load(*, seed: int = 2026) -> dict[str, Any]:
+    """Load the demo once; a rerun only makes sure the logins exist.
+
+    Then the register of conventions, topics and cooperations (once too, see agreements_demo).
+    """
+    counts = _directory_load(seed=seed)
+    counts["register"] = agreements_demo_load(seed=seed)
+    return counts
+
+
+def _directory_load(*, seed: int) -> dict[str, Any]:
     organizations_sync_from_referential()
     users = [_user(login) for login in DEMO_LOGINS]
     if Person.objects.filter(source__startswith="Démonstration").exists():

@@ -22,6 +22,13 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Données de démonstration déjà présentes.")
+        if register := counts.get("register"):
+            self.stdout.write(
+                f"Conventions de démonstration : {register.get('agreements', 0)} conventions, "
+                f"{register.get('amendments', 0)} avenants, {register.get('deliberations', 0)} délibérations, "
+                f"{register.get('obligations', 0)} obligations ; {register.get('topics', 0)} sujets communs, "
+                f"{register.get('cooperations', 0)} coopérations."
+            )
         self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
         for login in DEMO_LOGINS:
             extra = f" (commune {login.organization})" if login.organization else ""
