@@ -152,8 +152,9 @@ def test_deadlines_follow_amendments_in_force_and_renewals(personas):
     rows = deadlines.as_deadlines(deadlines.deadline_list(user=personas.arthur, today=TODAY()), today=TODAY())
     assert [(d.reference, d.kind, d.date) for d in rows] == [
         ("ECH-AVENANT", "notice", days(70)),  # from the amended expiry, not the base one
+        ("ECH-RECONDUITE", "notice", days(70)),  # renewed: may renew again, so its notice counts
         ("ECH-AVENANT", "expiry", days(80)),
-        ("ECH-RECONDUITE", "expiry", days(100)),  # renewed: runs to its end, no further renewal
+        ("ECH-RECONDUITE", "expiry", days(100)),
     ]
 
 

@@ -50,9 +50,11 @@ AGREEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     AgreementStatus.IN_FORCE: (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED, AgreementStatus.RENEWED),
     AgreementStatus.EXPIRED: (),
     AgreementStatus.TERMINATED: (),
-    AgreementStatus.RENEWED: (),
+    # A renewed convention runs on for a new period: it may expire, be terminated or renew again.
+    AgreementStatus.RENEWED: (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED, AgreementStatus.RENEWED),
 }
-ACTIVE_STATUSES = (AgreementStatus.IN_FORCE,)
+# Conventions currently producing effects (maps, counts, deadlines, amendments).
+ACTIVE_STATUSES = (AgreementStatus.IN_FORCE, AgreementStatus.RENEWED)
 
 
 class Agreement(TimeStamped, Versioned):

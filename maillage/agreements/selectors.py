@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from maillage.accounts.roles import Role
 from maillage.agreements.models import (
+    ACTIVE_STATUSES,
     Agreement,
     AgreementParty,
     AgreementStatus,
@@ -61,7 +62,7 @@ SIGNED_STATUSES = (
 )
 # Conventions that currently bind their parties. RENEWED is terminal in AGREEMENT_TRANSITIONS: a
 # tacitly renewed convention runs until its new expiry date.
-CURRENT_STATUSES = (AgreementStatus.IN_FORCE, AgreementStatus.RENEWED)
+CURRENT_STATUSES = ACTIVE_STATUSES
 STAFF_ROLES = (Role.ADMIN, Role.AGENT)
 ZERO = Decimal("0.00")
 

@@ -38,6 +38,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from maillage.agreements.models import (
+    ACTIVE_STATUSES,
     AGREEMENT_TRANSITIONS,
     AMENDMENT_TRANSITIONS,
     Agreement,
@@ -86,7 +87,7 @@ TERMS_OPEN = (
     AgreementStatus.DELIBERATION,
 )
 AMENDMENT_OPEN = (AmendmentStatus.DRAFT, AmendmentStatus.NEGOTIATION, AmendmentStatus.LEGAL_REVIEW)
-AMENDABLE = (AgreementStatus.IN_FORCE,)
+AMENDABLE = ACTIVE_STATUSES
 PAYMENT_FIELDS = ("party", "label", "amount", "planned_on", "paid_on")
 DELIBERATION_FIELDS = (
     "amendment",
