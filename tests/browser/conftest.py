@@ -89,8 +89,49 @@ def _database_for_server(tmp: Path) -> tuple[str, callable]:
     return f"{base}/{name}", drop
 
 
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 – aiosmtpd's hook name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+        return "250 Message accepted for delivery"
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+SERVER_ENV: dict[str, str] = {}
+
+
+def run_management(*args: str) -> subprocess.CompletedProcess:
+    """Run a management command against the browser tests' server database."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=SERVER_ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, mailbox):
     tmp = tmp_path_factory.mktemp("e2e")
     database_url, drop = _database_for_server(tmp)
     env = {
@@ -99,8 +140,9 @@ def server(tmp_path_factory):
         "DEBUG": "true",
         "DATABASE_URL": database_url,
         "MAILLAGE_VAR_DIR": str(tmp),
-        "EMAIL_URL": "console:",
+        "EMAIL_URL": f"smtp://127.0.0.1:{mailbox.port}",
     }
+    SERVER_ENV.update(env)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
