@@ -201,3 +201,25 @@ def test_from_topic_to_signed_convention_and_its_deadlines(page, browser, server
     page.goto("/conventions/")
     violations["register"] = axe_violations(page)
     assert not {name: found for name, found in violations.items() if found}
+
+
+def test_cooperation_pages_have_no_serious_accessibility_violation(page):
+    log_in(page, *AGENT)
+    failures = {}
+    for path in [
+        "/cooperation/",
+        "/cooperation/sujets/",
+        "/conventions/",
+        "/conventions/carte/",
+        "/conventions/reseau/",
+        "/conventions/donnees-ouvertes/",
+        "/echeances/",
+        "/echeances/calendrier/",
+        "/communes/93048/",
+    ]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        if violations := axe_violations(page):
+            failures[path] = violations
+        screenshot(page, "coop-" + (path.strip("/").replace("/", "-") or "home"))
+    assert not failures

@@ -106,7 +106,8 @@
       title.textContent = node.name + " – " + node.kind_label + " – " + node.degree + " " + partners;
       if (index < LABELS) {
         var label = make("text", { x: (node.x + radius(node) + 3).toFixed(1), y: (node.y + 4).toFixed(1) }, anchor);
-        label.textContent = node.name.length > 38 ? node.name.slice(0, 36) + "…" : node.name;
+        // Full name: a shortened label would no longer match the link's accessible name (WCAG 2.5.3).
+        label.textContent = node.name;
       }
       node.element = anchor;
       function focus() {
