@@ -21,7 +21,7 @@ class AgreementTemplate(TimeStamped):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     body = models.TextField(
-        _("body"), help_text=format_lazy("{} {}", _("Available placeholders:"), PLACEHOLDERS_HELP)
+        _("template text"), help_text=format_lazy("{} {}", _("Available placeholders:"), PLACEHOLDERS_HELP)
     )
     is_default = models.BooleanField(
         _("default template"), default=False, help_text=_("Used when generating a document.")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from icalendar import Alarm, Calendar, Event
 
 from maillage.agreements import deadlines
@@ -100,7 +101,10 @@ def deadline_calendar(*, user: Any, base_url: str, today: dt.date | None = None)
         url = f"{base_url}{deadline.path}"
         lines = [deadline.label, f"{deadline.reference} – {deadline.agreement_title}"]
         if deadline.overdue:
-            lines.append(_("Overdue by %(days)s days.") % {"days": deadline.days_late})
+            lines.append(
+                ngettext("Overdue by %(days)s day.", "Overdue by %(days)s days.", deadline.days_late)
+                % {"days": deadline.days_late}
+            )
         lines.append(url)
         event = Event()
         event.add("uid", deadline.uid)

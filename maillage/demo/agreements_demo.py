@@ -161,8 +161,8 @@ SUBJECTS: dict[str, list[str]] = {
     ],
     "mise-a-disposition": [
         "capteurs de qualité de l'air",
-        "une plateforme de données ouvertes",
-        "un logiciel de gestion des subventions",
+        "la plateforme de données ouvertes",
+        "logiciels de gestion des subventions",
         "locaux pour un tiers-lieu",
     ],
     "protocole": [
