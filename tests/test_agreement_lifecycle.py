@@ -899,7 +899,9 @@ def test_changes_must_fit_the_agreement(personas):
         change(
             amendment, AmendmentChange.Kind.COMMITMENT, personas.vincennes, year=2025, amount=Decimal("10")
         )
-    assert fr("which is not a party (add it first)") in messages_of(error.value)
+    assert messages_of(error.value) == fr(
+        "Amendment no. %(number)s changes a commitment of %(organization)s, which is not a party (add it first)."
+    ) % {"number": 1, "organization": personas.vincennes}
     with pytest.raises(ValidationError) as error:
         change(amendment, AmendmentChange.Kind.ADD_PARTY, personas.vincennes)
     assert error.value.message_dict == {"role": [fr("Give the role of the party added.")]}
@@ -1066,7 +1068,9 @@ def test_an_amendment_that_no_longer_fits_does_not_come_into_force(personas):
     bring_amendment_in_force(first, personas, "AV-1")
     with pytest.raises(ValidationError) as error:
         bring_amendment_in_force(second, personas, "AV-2")
-    assert fr("but it is already a party with this role") in messages_of(error.value)
+    assert messages_of(error.value) == fr(
+        "Amendment no. %(number)s adds %(organization)s as %(role)s, but it is already a party with this role."
+    ) % {"number": 2, "organization": personas.vincennes, "role": fr("Funder")}
     second.refresh_from_db()
     assert second.status == A.SIGNATURE
 

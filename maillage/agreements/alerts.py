@@ -57,7 +57,9 @@ def _pending_items(*, today: dt.date, base_url: str) -> dict[int, list[AlertItem
     days = sorted({int(n) for n in settings.AGREEMENT_ALERT_DAYS})
     items: list[AlertItem] = []
     for deadline in deadlines.alert_candidates(today=today, days=days):
-        suffix = OVERDUE if deadline.overdue else f"{deadline.days_left}d"
+        # One alert per threshold reached (e.g. 60, 30, 7 days before), whatever day it is noticed on.
+        threshold = min(n for n in days if deadline.days_left <= n) if not deadline.overdue else None
+        suffix = OVERDUE if deadline.overdue else f"{threshold}d"
         items.append(AlertItem(deadline.alert_key(suffix), deadline, f"{base_url}{deadline.path}"))
     sent: set[str] = set()
     keys = [item.key for item in items]

@@ -169,13 +169,16 @@ def deadline_list(
 
 
 def alert_candidates(*, today: dt.date, days: list[int]) -> list[Deadline]:
-    """Every deadline falling exactly N days ahead (N in ``days``), and every obligation overdue."""
-    targets = [today + dt.timedelta(days=n) for n in days]
+    """Every deadline within the largest alert horizon, and every obligation overdue.
+
+    The alert service picks, for each, the smallest threshold already reached, so a day without a
+    run (or a mail server down) is caught up by the next run instead of being lost."""
+    horizon = today + dt.timedelta(days=max(days))
     expiries, notices, todo = _parts(Agreement.objects.all(), Obligation.objects.all())
     rows = _union(
-        expiries.filter(d_date__in=targets),
-        notices.filter(d_date__in=targets),
-        todo.filter(Q(d_date__in=targets) | Q(d_date__lt=today)),
+        expiries.filter(d_date__gte=today, d_date__lte=horizon),
+        notices.filter(d_date__gte=today, d_date__lte=horizon),
+        todo.filter(d_date__lte=horizon),
     )
     return as_deadlines(rows, today=today)
 

@@ -29,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,8 +60,8 @@ SIGNED_STATUSES = (
     AgreementStatus.TERMINATED,
     AgreementStatus.RENEWED,
 )
-# Conventions that currently bind their parties. RENEWED is terminal in AGREEMENT_TRANSITIONS: a
-# tacitly renewed convention runs until its new expiry date.
+# Conventions that currently bind their parties; a renewed one runs on to its renewed expiry date
+# (and may be amended, renewed again, terminated or expire).
 CURRENT_STATUSES = ACTIVE_STATUSES
 STAFF_ROLES = (Role.ADMIN, Role.AGENT)
 ZERO = Decimal("0.00")
@@ -100,8 +100,13 @@ def current_expiry_expression() -> Case:
         .order_by("-number")
         .values("new_expires_on")[:1]
     )
+    # After a renewal, expires_on holds the renewed date, later than any amendment signed before it:
+    # the latest of the two is current, so an amendment extending the renewed period still counts.
     return Case(
-        When(status=AgreementStatus.RENEWED, then=F("expires_on")),
+        When(
+            status=AgreementStatus.RENEWED,
+            then=Greatest(F("expires_on"), Coalesce(Subquery(latest), F("expires_on"))),
+        ),
         default=Coalesce(Subquery(latest), F("expires_on")),
     )
 
@@ -515,7 +520,7 @@ def agreement_consolidated(
         else:
             changes = list(amendment.changes.all())
         apply_amendment(state, amendment, changes)
-    if agreement.status == AgreementStatus.RENEWED:
-        # The renewal computed its date from the consolidated expiry; no amendment comes into force after.
-        state.expires_on = agreement.expires_on
+    if agreement.status == AgreementStatus.RENEWED and agreement.expires_on:
+        # The renewal computed its date from the consolidated expiry; only a later extension wins over it.
+        state.expires_on = max(filter(None, (agreement.expires_on, state.expires_on)))
     return state

@@ -18,7 +18,7 @@ Decisions worth knowing:
 - Four eyes. Any change to what is validated (the agreement's fields, its parties, its commitments)
   bumps the agreement's version, and a validation only counts for the version it validated. A move in
   the lifecycle also saves a new version: going back and forth needs a new validation.
-- Amendments apply to conventions in force (not to renewed ones: RENEWED is terminal in the model).
+- Amendments apply to conventions in force or renewed (a renewed convention runs on to its renewed date).
   The base records stay as signed; ``selectors.agreement_consolidated`` computes the current state.
 """
 

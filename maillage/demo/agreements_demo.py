@@ -695,23 +695,7 @@ class _Register:
             return
         if self.metropole:
             self.deliberation(agreement, self.metropole, signed - self.days(10, 30), amendment=amendment)
-        # Applied to the consolidated state, as the services do once the amendment is in force.
-        for change in amendment.changes.all():
-            if change.kind == AmendmentChange.Kind.COMMITMENT and commitment is not None:
-                Commitment.objects.filter(pk=commitment.pk).update(amount=change.amount)
-                Payment.objects.filter(
-                    party=commitment.party, label=f"Versement {commitment.year}", paid_on__isnull=True
-                ).update(amount=change.amount)
-            elif change.kind == AmendmentChange.Kind.ADD_PARTY:
-                AgreementParty.objects.create(
-                    agreement=agreement, organization=change.organization, role=change.role, signed_on=signed
-                )
-        if new_expiry:
-            agreement.expires_on = new_expiry
-        agreement.total_amount = sum(
-            (c.amount for c in Commitment.objects.filter(agreement=agreement)), Decimal(0)
-        )
-        agreement.save(update_fields=["expires_on", "total_amount"])
+        # The base records stay as signed: the consolidated state applies the amendment's changes.
 
     # --- common topics and cooperations ------------------------------------------------------
 
