@@ -364,7 +364,7 @@ def due(personas):
     month = make_agreement(
         personas, "ALR-PREAVIS", expires_on=days(90), tacit_renewal=True, notice_days=60
     )  # notice deadline in 30 days
-    make_agreement(personas, "ALR-8J", expires_on=days(8))  # no threshold: no alert
+    make_agreement(personas, "ALR-61J", expires_on=days(61))  # beyond every threshold: no alert yet
     late = obligation(week, personas.bruno, days(-3), title="Rapport en retard")
     sixty = obligation(month, personas.bruno, days(60), title="Comité de suivi")
     return {"week": week, "month": month, "late": late, "sixty": sixty}
@@ -378,7 +378,7 @@ def test_alerts_are_emailed_grouped_by_recipient_and_only_once(personas, due, sm
     assert set(messages) == {personas.arthur.email, personas.bruno.email}
     arthur = messages[personas.arthur.email]
     assert "2" in arthur["subject"] and "Maillage" in arthur["subject"]
-    assert "ALR-7J" in arthur["body"] and "ALR-PREAVIS" in arthur["body"] and "ALR-8J" not in arthur["body"]
+    assert "ALR-7J" in arthur["body"] and "ALR-PREAVIS" in arthur["body"] and "ALR-61J" not in arthur["body"]
     assert f"https://maillage.example.org/conventions/{due['week'].pk}/" in arthur["body"]
     assert "&#x27;" not in arthur["body"] and "&amp;" not in arthur["body"]
     assert arthur["message"]["Auto-Submitted"] == "auto-generated"
@@ -397,10 +397,10 @@ def test_alerts_are_emailed_grouped_by_recipient_and_only_once(personas, due, sm
     smtp.envelopes.clear()
     assert alerts.deadline_alerts_send().sent_messages == 0
     assert smtp.envelopes == []
-    # The next day, only what has become due: ALR-8J is now 7 days ahead; the overdue one is not resent.
+    # The next day, only what has become due: ALR-61J reaches the 60-day threshold; the rest was sent.
     assert alerts.deadline_alerts_send(today=days(1)).sent_alerts == 1
     [tomorrow] = received(smtp).values()
-    assert "ALR-8J" in tomorrow["body"] and "ALR-7J" not in tomorrow["body"]
+    assert "ALR-61J" in tomorrow["body"] and "ALR-7J" not in tomorrow["body"]
     assert "Rapport en retard" not in tomorrow["body"]
 
 
@@ -458,3 +458,12 @@ def test_the_task_calls_the_service(personas, due, mailoutbox, settings):
     assert send_deadline_alerts.call() == 4
     assert len(mailoutbox) == 2
     assert send_deadline_alerts.call() == 0
+
+
+def test_a_missed_day_is_caught_up_with_the_threshold_reached(personas, smtp):
+    """No run (or a mail server down) on the 7th day before: the next run still alerts, once."""
+    late_notice = make_agreement(personas, "ALR-5J", expires_on=days(5))
+    report = alerts.deadline_alerts_send()
+    assert report.sent_alerts == 1
+    assert DeadlineAlert.objects.get().key == f"agreement-{late_notice.pk}-expiry-{days(5).isoformat()}-7d"
+    assert alerts.deadline_alerts_send(today=days(1)).sent_alerts == 0
