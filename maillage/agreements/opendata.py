@@ -109,8 +109,8 @@ def public_agreements() -> QuerySet[Agreement]:
 
 def home_metropole() -> Organization | None:
     """The organisation of the home EPCI (kind metropole): the awarding body of the subsidies."""
-    metropoles = Organization.objects.filter(kind=OrganizationKind.METROPOLE)
-    return metropoles.filter(siren=settings.HOME_EPCI_SIREN).first() or metropoles.order_by("pk").first()
+    # Strictly the home EPCI: publishing under another body's identity would be worse than nothing.
+    return Organization.objects.filter(kind=OrganizationKind.METROPOLE, siren=settings.HOME_EPCI_SIREN).first()
 
 
 def valid_siret(value: str) -> str:
@@ -169,7 +169,7 @@ def subsidy_export() -> OpenDataExport:
         raise OpenDataUnavailable(
             _(
                 "The subsidy export needs the organisation of the metropole (the awarding body), which "
-                "does not exist yet: an administrator must load the referential (import_referential)."
+                "does not exist yet: an administrator must create it (manage.py sync_home_organizations)."
             )
         )
     attributor_siret = valid_siret(attributor.siret)
