@@ -34,10 +34,13 @@ BATCH = 5000
 
 
 def synthetic_counts() -> dict[str, int]:
+    from maillage.agreements.models import Agreement
+
     return {
         "organizations": Organization.objects.filter(name__startswith=PREFIX).count(),
         "people": Person.objects.filter(source="Benchmark").count(),
         "interactions": Interaction.objects.filter(subject__startswith="Échange synthétique").count(),
+        "agreements": Agreement.objects.filter(reference__startswith="SYN-").count(),
     }
 
 
@@ -50,7 +53,13 @@ def _batches(total: int, label: str, progress: bool):
 
 
 def synthetic_load(
-    *, organizations: int, people: int, interactions: int, progress: bool = False, seed: int = 7
+    *,
+    organizations: int,
+    people: int,
+    interactions: int,
+    agreements: int = 0,
+    progress: bool = False,
+    seed: int = 7,
 ) -> None:
     rng = random.Random(seed)
     communes = list(home_communes().values_list("code", "territory_id"))
@@ -125,5 +134,76 @@ def synthetic_load(
                 )
             through.objects.bulk_create(
                 [through(interaction_id=item.pk, organization_id=rng.choice(org_ids)) for item in created],
+                batch_size=BATCH,
+            )
+
+    _synthetic_agreements(agreements - done.get("agreements", 0), org_ids, rng, progress)
+
+
+def _synthetic_agreements(total: int, org_ids: list[int], rng: random.Random, progress: bool) -> None:
+    """Conventions with two parties and a yearly commitment each, across every status and kind."""
+    from decimal import Decimal
+
+    from maillage.accounts.models import User
+    from maillage.agreements.models import (
+        Agreement,
+        AgreementKind,
+        AgreementParty,
+        AgreementStatus,
+        Commitment,
+        PartyRole,
+    )
+
+    if total <= 0:
+        return
+    owner = User.objects.filter(role__in=["agent", "admin"]).order_by("pk").first()
+    kinds = list(AgreementKind.objects.values_list("pk", flat=True))
+    communes = list(Organization.objects.filter(kind=OrganizationKind.COMMUNE).values_list("pk", flat=True))
+    statuses = list(AgreementStatus.values)
+    start = Agreement.objects.filter(reference__startswith="SYN-").count()
+    today = timezone.localdate()
+    for offset, size in _batches(total, "Conventions", progress):
+        with transaction.atomic():
+            created = Agreement.objects.bulk_create(
+                [
+                    Agreement(
+                        reference=f"SYN-{start + offset + i:07d}",
+                        title=f"Convention synthétique {start + offset + i}",
+                        search_text=f"syn {start + offset + i} convention synthetique",
+                        purpose="Convention synthétique pour le benchmark.",
+                        kind_id=rng.choice(kinds),
+                        owner=owner,
+                        status=rng.choice(statuses),
+                        is_public=rng.random() < 0.5,
+                        effective_on=today - dt.timedelta(days=rng.randint(0, 1500)),
+                        expires_on=today + dt.timedelta(days=rng.randint(1, 1500)),
+                        total_amount=Decimal(rng.randint(1, 500) * 1000),
+                    )
+                    for i in range(size)
+                ],
+                batch_size=BATCH,
+            )
+            parties = AgreementParty.objects.bulk_create(
+                [
+                    AgreementParty(agreement=agreement, organization_id=organization, role=role)
+                    for agreement in created
+                    for organization, role in (
+                        (rng.choice(communes), PartyRole.SIGNATORY),
+                        (rng.choice(org_ids), PartyRole.BENEFICIARY),
+                    )
+                ],
+                batch_size=BATCH,
+            )
+            Commitment.objects.bulk_create(
+                [
+                    Commitment(
+                        agreement_id=party.agreement_id,
+                        party=party,
+                        year=today.year,
+                        amount=Decimal(rng.randint(1, 500) * 1000),
+                    )
+                    for party in parties
+                    if party.role == PartyRole.SIGNATORY
+                ],
                 batch_size=BATCH,
             )

@@ -223,3 +223,23 @@ def test_cooperation_pages_have_no_serious_accessibility_violation(page):
             failures[path] = violations
         screenshot(page, "coop-" + (path.strip("/").replace("/", "-") or "home"))
     assert not failures
+
+
+def test_two_browsers_editing_the_same_convention(browser, server):
+    """The second save is refused with a message; the first one is kept."""
+    first_context, first = as_user(browser, server, AGENT)
+    second_context, second = as_user(browser, server, ADMIN)
+    first.goto("/conventions/?status=draft")
+    url = first.locator("main table a[href^='/conventions/']").first.get_attribute("href")
+    first.goto(url + "modifier/")
+    second.goto(url + "modifier/")
+    first.fill("#id_title", "Titre enregistré par le premier navigateur")
+    submit(first)
+    second.fill("#id_title", "Titre du second navigateur")
+    with second.expect_navigation():
+        second.locator("main form[method=post] button[type=submit]").last.click()
+    assert "Quelqu'un d'autre a enregistré cette fiche" in second.locator("main").inner_text()
+    first.goto(url)
+    assert first.locator("h1").inner_text() == "Titre enregistré par le premier navigateur"
+    first_context.close()
+    second_context.close()
