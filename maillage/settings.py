@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "maillage.organizations",
     "maillage.people",
     "maillage.interactions",
+    "maillage.outbox",
     "maillage.cooperation",
     "maillage.agreements",
     "maillage.agreement_templates",
@@ -306,6 +307,13 @@ PERIODIC_JOBS["agreement-deadline-alerts"] = {
     "task": "maillage.agreements.tasks.send_deadline_alerts",
     "every": 24 * 3600,
 }
+# Outbox: every e-mail is a row first; the sender drains it (see maillage/outbox/sender.py).
+OUTBOX_RATE = env_int("OUTBOX_RATE", 20, minimum=0)  # messages per second, 0 = unthrottled
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300, minimum=30)
+OUTBOX_TASK_SECONDS = env_int("OUTBOX_TASK_SECONDS", 50, minimum=5)
+PERIODIC_JOBS["outbox-send"] = {"task": "maillage.outbox.tasks.send_outbox", "every": 60}
+
 # Largest convention document accepted (the reverse proxy must accept bodies this large).
 AGREEMENT_DOCUMENT_MAX_MB = env_int("AGREEMENT_DOCUMENT_MAX_MB", 20, minimum=1)
 # Public address of the site, for links in e-mails (e.g. https://maillage.example.fr).
