@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "maillage.outbox",
     "maillage.cooperation",
     "maillage.agreements",
+    "maillage.diffusion",
+    "maillage.meetings",
     "maillage.agreement_templates",
     "maillage.api",
     "maillage.demo",
@@ -313,6 +315,14 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300, minimum=30)
 OUTBOX_TASK_SECONDS = env_int("OUTBOX_TASK_SECONDS", 50, minimum=5)
 PERIODIC_JOBS["outbox-send"] = {"task": "maillage.outbox.tasks.send_outbox", "every": 60}
+PERIODIC_JOBS["meeting-reminders"] = {
+    "task": "maillage.meetings.tasks.send_meeting_reminders",
+    "every": 24 * 3600,
+}
+PERIODIC_JOBS["send-scheduled-newsletters"] = {
+    "task": "maillage.diffusion.tasks.send_scheduled_newsletters",
+    "every": 300,
+}
 
 # Largest convention document accepted (the reverse proxy must accept bodies this large).
 AGREEMENT_DOCUMENT_MAX_MB = env_int("AGREEMENT_DOCUMENT_MAX_MB", 20, minimum=1)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 
 from maillage.core.admin_site import admin_site
@@ -15,11 +14,11 @@ urlpatterns = [
     path("conventions/", include("maillage.agreements.urls_documents")),
     path("conventions/", include("maillage.agreements.urls_insights")),
     path("echeances/", include("maillage.agreements.urls_deadlines")),
+    path("diffusion/", include("maillage.diffusion.urls")),
+    path("instances/", include("maillage.meetings.urls")),
     path("api/v1/", include("maillage.api.urls")),
     path("admin/", admin_site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, even in development: documents go through the
+# download views, which apply the same access rule as the record they belong to.

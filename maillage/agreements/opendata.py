@@ -110,7 +110,9 @@ def public_agreements() -> QuerySet[Agreement]:
 def home_metropole() -> Organization | None:
     """The organisation of the home EPCI (kind metropole): the awarding body of the subsidies."""
     # Strictly the home EPCI: publishing under another body's identity would be worse than nothing.
-    return Organization.objects.filter(kind=OrganizationKind.METROPOLE, siren=settings.HOME_EPCI_SIREN).first()
+    return Organization.objects.filter(
+        kind=OrganizationKind.METROPOLE, siren=settings.HOME_EPCI_SIREN
+    ).first()
 
 
 def valid_siret(value: str) -> str:
