@@ -24,6 +24,8 @@ from maillage.cooperation.models import (
     TopicInterest,
 )
 from maillage.core.access import is_staff, organization_ids_of
+from maillage.diffusion.models import Achievement
+from maillage.meetings.models import AgendaItem, Body, Decision, MeetingSession
 from maillage.organizations.models import Organization
 from maillage.people.models import ELECTED_ROLES, Person, Position
 from maillage.territories.models import Commune, Territory
@@ -413,3 +415,153 @@ class AgreementSerializer(serializers.ModelSerializer):
             "parties",
         ]
         read_only_fields = fields
+
+
+# --- Meetings: bodies and sessions ---------------------------------------------------------------
+
+
+class BodySerializer(serializers.ModelSerializer):
+    """A body (instance). Expects bodies from ``meetings.selectors.body_list`` (counts annotated)."""
+
+    quorum_kind_label = serializers.CharField(source="get_quorum_kind_display", read_only=True)
+    # Same choices as a position's role: a plain string here, so the schema has one role enum.
+    rule_role = serializers.CharField(
+        read_only=True, help_text="Position role whose holders are members (empty without a rule)."
+    )
+    rule_role_label = serializers.CharField(source="get_rule_role_display", read_only=True)
+    rule_kinds = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Kinds of organisation of the rule."
+    )
+    session_count = serializers.IntegerField(read_only=True, help_text="Number of sessions.")
+
+    class Meta:
+        model = Body
+        fields = [
+            "id",
+            "name",
+            "purpose",
+            "is_public",
+            "quorum_kind",
+            "quorum_kind_label",
+            "quorum_value",
+            "rule_role",
+            "rule_role_label",
+            "rule_kinds",
+            "session_count",
+        ]
+        read_only_fields = fields
+
+
+class BodyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Body
+        fields = ["id", "name", "is_public"]
+        read_only_fields = fields
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    topic = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the common topic the item comes from."
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = ["order", "title", "description", "topic"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["text"]
+        read_only_fields = fields
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A session with its agenda; minutes and decisions only for staff and members' correspondents.
+
+    Expects ``internal_body_ids`` in the context: None for "every body", else a set of body ids.
+    """
+
+    body = BodyRefSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    agenda_items = AgendaItemSerializer(many=True, read_only=True)
+    internals_visible = serializers.SerializerMethodField(
+        help_text="Whether the minutes and decisions are included (never for the public)."
+    )
+    # Optional in the schema: present only when ``internals_visible`` is true.
+    minutes = serializers.CharField(required=False)
+    decisions = DecisionSerializer(many=True, required=False)
+
+    class Meta:
+        model = MeetingSession
+        fields = [
+            "id",
+            "body",
+            "title",
+            "cycle",
+            "starts_at",
+            "ends_at",
+            "address",
+            "video_url",
+            "status",
+            "status_label",
+            "agenda_items",
+            "internals_visible",
+            "minutes",
+            "decisions",
+        ]
+        read_only_fields = [f for f in fields if f not in ("minutes", "decisions")]
+
+    def get_internals_visible(self, session: MeetingSession) -> bool:
+        internal = self.context.get("internal_body_ids", set())
+        return internal is None or session.body_id in internal
+
+    def to_representation(self, session: MeetingSession) -> dict[str, Any]:
+        data = super().to_representation(session)
+        if not data["internals_visible"]:
+            data.pop("minutes", None)
+            data.pop("decisions", None)
+        return data
+
+
+# --- Diffusion: achievements ---------------------------------------------------------------------
+
+
+class AchievementSerializer(serializers.ModelSerializer):
+    themes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text="Codes of the themes."
+    )
+    communes = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="INSEE codes of the communes concerned."
+    )
+    organizations = OrganizationRefSerializer(many=True, read_only=True)
+    agreement = serializers.SerializerMethodField(
+        help_text="Id of the linked convention, when it is public (or the viewer is staff)."
+    )
+    cooperation = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the linked cooperation."
+    )
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "body",
+            "date",
+            "themes",
+            "communes",
+            "organizations",
+            "agreement",
+            "cooperation",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_agreement(self, achievement: Achievement) -> int | None:
+        # Same rule as the public page: a linked convention is shown only if it is public.
+        agreement = achievement.agreement
+        return agreement.pk if agreement is not None and agreement.is_public else None

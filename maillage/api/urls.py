@@ -21,5 +21,8 @@ router.register("people", views.PersonViewSet, basename="person")
 router.register("topics", views.TopicViewSet, basename="topic")
 router.register("cooperations", views.CooperationViewSet, basename="cooperation")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("bodies", views.BodyViewSet, basename="body")
+router.register("sessions", views.SessionViewSet, basename="session")
+router.register("achievements", views.AchievementViewSet, basename="achievement")
 
 urlpatterns = [path("openapi.json", OpenApiView.as_view(), name="openapi"), *router.urls]

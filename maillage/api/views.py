@@ -8,6 +8,7 @@ names the parameter) and documented in the OpenAPI document.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from email.header import Header
 from typing import Any
@@ -26,13 +27,16 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from maillage.agreements.models import Agreement, AgreementKind, AgreementParty, AgreementStatus, Commitment
 from maillage.agreements.selectors import agreement_visible_to
 from maillage.api.serializers import (
+    AchievementSerializer,
     AgreementSerializer,
+    BodySerializer,
     CommuneDetailSerializer,
     CommuneSerializer,
     CooperationSerializer,
     ErrorSerializer,
     OrganizationSerializer,
     PersonSerializer,
+    SessionSerializer,
     TerritoryDetailSerializer,
     TerritorySerializer,
     TopicSerializer,
@@ -47,8 +51,12 @@ from maillage.cooperation.models import (
     TopicInterest,
     TopicStatus,
 )
-from maillage.core.access import AUTHENTICATED, PUBLIC
+from maillage.core.access import AUTHENTICATED, PUBLIC, is_staff, organization_ids_of
 from maillage.core.text import normalize
+from maillage.diffusion.models import Achievement
+from maillage.diffusion.selectors import achievement_list
+from maillage.meetings import selectors as meeting_selectors
+from maillage.meetings.models import AgendaItem, Body, Decision, MeetingSession, SessionStatus
 from maillage.organizations.models import Organization, OrganizationKind
 from maillage.organizations.selectors import organization_list
 from maillage.people.models import ELECTED_ROLES, Person, Position, PositionRole
@@ -752,3 +760,214 @@ class AgreementViewSet(ReadOnlyViewSet):
                 pk__in=parties.filter(organization__commune_id=commune).values("agreement_id")
             )
         return agreements
+
+
+# --- Meetings: bodies and sessions -----------------------------------------------------------------
+
+
+def _date_param(request: Request, name: str) -> dt.date | None:
+    value = _text_param(request, name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {name: [_("“%(value)s” is not a date (expected YYYY-MM-DD).") % {"value": value}]}
+        ) from None
+
+
+DATE_FROM_PARAM = OpenApiParameter(
+    "date_from", OpenApiTypes.DATE, description="Only from this date on (inclusive, YYYY-MM-DD)."
+)
+DATE_TO_PARAM = OpenApiParameter(
+    "date_to", OpenApiTypes.DATE, description="Only up to this date (inclusive, YYYY-MM-DD)."
+)
+MEETINGS_VISIBILITY = (
+    "Agents and administrators see every body; correspondents the bodies where their organisation "
+    "has a seat, and the public ones; anonymous visitors the public bodies only."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List bodies (instances)",
+        description=MEETINGS_VISIBILITY,
+        responses={200: BodySerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="One body",
+        responses={200: BodySerializer, 404: _not_found_schema("No body with this id visible to you.")},
+    ),
+)
+class BodyViewSet(ReadOnlyViewSet):
+    """Bodies of the cooperation (instances), as far as the requesting user may see them."""
+
+    serializer_class = BodySerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This body does not exist or is not visible to you.")
+
+    def get_queryset(self) -> QuerySet[Body]:
+        if getattr(self, "swagger_fake_view", False):
+            return Body.objects.none()
+        return meeting_selectors.body_list(user=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List sessions (séances) with their agenda",
+        description=MEETINGS_VISIBILITY
+        + " Minutes and decisions are only included for agents, administrators and the correspondents "
+        "of a member organisation, never for public bodies' visitors.",
+        parameters=[
+            OpenApiParameter("body", OpenApiTypes.INT, description="Id of a body."),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=SessionStatus.values, description="Status of the session."
+            ),
+            DATE_FROM_PARAM,
+            DATE_TO_PARAM,
+        ],
+        responses={200: SessionSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One session",
+        responses={
+            200: SessionSerializer,
+            404: _not_found_schema("No session with this id visible to you."),
+        },
+    ),
+)
+class SessionViewSet(ReadOnlyViewSet):
+    """Sessions of the bodies the requesting user may see, with their agenda items."""
+
+    serializer_class = SessionSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This session does not exist or is not visible to you.")
+
+    def internal_body_ids(self) -> set[int] | None:
+        """Bodies whose minutes and decisions the user sees (None: all of them); computed once."""
+        if not hasattr(self, "_internal_body_ids"):
+            user = self.request.user
+            if is_staff(user):
+                self._internal_body_ids: set[int] | None = None
+            elif user.is_authenticated and user.is_active:
+                self._internal_body_ids = meeting_selectors._member_body_ids(organization_ids_of(user))
+            else:
+                self._internal_body_ids = set()
+        return self._internal_body_ids
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and hasattr(self, "request"):
+            context["internal_body_ids"] = self.internal_body_ids()
+        return context
+
+    def get_queryset(self) -> QuerySet[MeetingSession]:
+        if getattr(self, "swagger_fake_view", False):
+            return MeetingSession.objects.none()
+        internal = self.internal_body_ids()
+        decisions = Decision.objects.only("session_id", "text")
+        if internal is not None:
+            decisions = decisions.filter(session__body_id__in=internal)
+        sessions = (
+            meeting_selectors.session_visible_to(self.request.user)
+            .select_related("body")
+            .only(
+                *(f.name for f in MeetingSession._meta.concrete_fields if f.name != "body"),
+                "body__id",
+                "body__name",
+                "body__is_public",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "agenda_items",
+                    queryset=AgendaItem.objects.only(
+                        "session_id", "order", "title", "description", "topic_id"
+                    ).order_by("order", "pk"),
+                ),
+                Prefetch("decisions", queryset=decisions.order_by("pk")),
+            )
+        )
+        if self.action == "list":
+            request = self.request
+            if (body := _int_param(request, "body")) is not None:
+                sessions = sessions.filter(body_id=body)
+            if status := _choice_param(request, "status", SessionStatus.values):
+                sessions = sessions.filter(status=status)
+            if (start := _date_param(request, "date_from")) is not None:
+                sessions = sessions.filter(starts_at__date__gte=start)
+            if (end := _date_param(request, "date_to")) is not None:
+                sessions = sessions.filter(starts_at__date__lte=end)
+        return sessions.order_by("-starts_at", "-pk")
+
+
+# --- Diffusion: published achievements -------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published achievements (réalisations)",
+        description="Only published achievements, for everyone; a linked convention is given only when "
+        "it is public.",
+        parameters=[THEME_PARAM, DATE_FROM_PARAM, DATE_TO_PARAM],
+        responses={200: AchievementSerializer(many=True), 400: BAD_FILTER},
+    ),
+    retrieve=extend_schema(
+        summary="One published achievement",
+        responses={
+            200: AchievementSerializer,
+            404: _not_found_schema("No published achievement with this id."),
+        },
+    ),
+)
+class AchievementViewSet(ReadOnlyViewSet):
+    """Published achievements of the cooperation (public)."""
+
+    serializer_class = AchievementSerializer
+
+    @property
+    def not_found_message(self) -> str:  # type: ignore[override]
+        return _("This achievement does not exist or is not published.")
+
+    def get_queryset(self) -> QuerySet[Achievement]:
+        if getattr(self, "swagger_fake_view", False):
+            return Achievement.objects.none()
+        # Published only, whatever the user (no user given to the selector: staff drafts stay out).
+        achievements = (
+            achievement_list()
+            .prefetch_related(None)  # the selector's own prefetch is replaced by leaner ones below
+            .select_related("agreement")
+            .only(
+                "id",
+                "title",
+                "summary",
+                "body",
+                "date",
+                "published_at",
+                "cooperation_id",
+                "agreement__id",
+                "agreement__is_public",
+            )
+            .prefetch_related(
+                Prefetch("themes", queryset=Theme.objects.only("id", "slug")),
+                Prefetch("communes", queryset=Commune.objects.only("code")),
+                Prefetch("organizations", queryset=Organization.objects.only("id", "name")),
+            )
+        )
+        if self.action == "list":
+            request = self.request
+            if theme := _theme_param(request):
+                achievements = achievements.filter(
+                    pk__in=Achievement.themes.through.objects.filter(theme__slug=theme).values(
+                        "achievement_id"
+                    )
+                )
+            if (start := _date_param(request, "date_from")) is not None:
+                achievements = achievements.filter(date__gte=start)
+            if (end := _date_param(request, "date_to")) is not None:
+                achievements = achievements.filter(date__lte=end)
+        return achievements.order_by("-date", "-pk")

@@ -19,6 +19,7 @@ from maillage.accounts.models import User
 from maillage.accounts.roles import Role
 from maillage.core.text import normalize
 from maillage.demo.agreements_demo import agreements_demo_load
+from maillage.demo.meetings_demo import meetings_demo_load
 from maillage.interactions.models import FollowUpAction, Interaction, InteractionKind
 from maillage.organizations.models import Organization, OrganizationKind, OrganizationMembership
 from maillage.organizations.services import organization_create, organizations_sync_from_referential
@@ -152,10 +153,12 @@ def _seeded_syndicates():
 def demo_load(*, seed: int = 2026) -> dict[str, Any]:
     """Load the demo once; a rerun only makes sure the logins exist.
 
-    Then the register of conventions, topics and cooperations (once too, see agreements_demo).
+    Then the register of conventions, topics and cooperations (once too, see agreements_demo),
+    and the bodies, sessions, achievements and newsletters (once too, see meetings_demo).
     """
     counts = _directory_load(seed=seed)
     counts["register"] = agreements_demo_load(seed=seed)
+    counts["meetings"] = meetings_demo_load(seed=seed)
     return counts
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from maillage.accounts.models import User
 from maillage.cooperation.models import CommonTopic
@@ -173,9 +174,11 @@ class ParticipationFilterForm(forms.Form):
     body = forms.ModelChoiceField(label=_("body"), queryset=Body.objects.order_by("name"), required=False)
     cycle = forms.CharField(label=_("cycle"), max_length=50, required=False)
     date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=pgettext_lazy("period", "to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     threshold = forms.IntegerField(
         label=_("rarely present: below (%)"), min_value=0, max_value=100, required=False
     )

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from maillage.meetings.models import Invitation, InvitationRole, Response, SessionStatus
 from maillage.territories.selectors import home_communes, home_territories
@@ -22,10 +23,10 @@ from maillage.territories.selectors import home_communes, home_territories
 ATTENDED = Q(attendance__in=[Response.PRESENT, Response.REPRESENTED])
 # (lower bound in %, colour, label) from the highest: colours from a colour-blind-safe ramp.
 BANDS = [
-    (75, "#1a9850", "75 % and more"),
-    (50, "#91cf60", "50 to 75 %"),
-    (25, "#fee08b", "25 to 50 %"),
-    (0, "#d73027", "less than 25 %"),
+    (75, "#1a9850", gettext_noop("75 % and more")),
+    (50, "#91cf60", gettext_noop("50 to 75 %")),
+    (25, "#fee08b", gettext_noop("25 to 50 %")),
+    (0, "#d73027", gettext_noop("less than 25 %")),
 ]
 NO_DATA = "#bdbdbd"
 

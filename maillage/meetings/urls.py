@@ -1,11 +1,12 @@
 from django.urls import path
 
-from maillage.meetings import views
+from maillage.meetings import feeds, views
 
 app_name = "meetings"
 urlpatterns = [
     path("", views.body_list_view, name="body_list"),
     path("nouvelle/", views.body_create_view, name="body_create"),
+    path("seances-publiques.ics", feeds.public_feed_view, name="public_feed"),
     path("participation/", views.participation_view, name="participation"),
     path("participation/carte.json", views.participation_map_data_view, name="participation_map_data"),
     path("reponse/<str:token>/", views.rsvp_view, name="rsvp"),

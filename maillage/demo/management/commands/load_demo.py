@@ -29,6 +29,14 @@ class Command(BaseCommand):
                 f"{register.get('obligations', 0)} obligations ; {register.get('topics', 0)} sujets communs, "
                 f"{register.get('cooperations', 0)} coopérations."
             )
+        if meetings := counts.get("meetings"):
+            self.stdout.write(
+                f"Instances de démonstration : {meetings.get('bodies', 0)} instances, "
+                f"{meetings.get('sessions', 0)} séances, {meetings.get('invitations', 0)} invitations, "
+                f"{meetings.get('decisions', 0)} décisions, {meetings.get('actions', 0)} actions "
+                f"({meetings.get('open_actions', 0)} ouvertes), {meetings.get('fictional_dgs', 0)} DGS fictifs ; "
+                f"{meetings.get('achievements', 0)} réalisations, {meetings.get('newsletters', 0)} lettres."
+            )
         self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
         for login in DEMO_LOGINS:
             extra = f" (commune {login.organization})" if login.organization else ""
