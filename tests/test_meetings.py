@@ -324,8 +324,17 @@ def test_reminders_go_to_those_who_have_not_answered(personas, council):
 # --- Attendance, quorum, actions -------------------------------------------------------------------
 
 
+def test_attendance_sheet_opens_on_the_day(personas, council):
+    session, invitation, _vincennes_dgs = _invited(council)
+    with pytest.raises(ValidationError):
+        services.attendance_record(session=session, marks={invitation.pk: ("present", "")})
+    session.refresh_from_db()
+    assert session.status == "planned"
+
+
 def test_attendance_sheet_and_quorum(personas, council):
     session, invitation, vincennes_dgs = _invited(council)
+    _the_day_has_come(session)
     client = login(personas.arthur)
     url = reverse("meetings:attendance", args=[session.pk])
     page = client.get(url)
@@ -382,9 +391,17 @@ def test_open_actions_are_carried_over_until_closed(personas, council):
 # --- Participation ---------------------------------------------------------------------------------
 
 
+def _the_day_has_come(session: MeetingSession) -> None:
+    """Invitations go out before the session; attendance is recorded on its day."""
+    now = timezone.now()
+    MeetingSession.objects.filter(pk=session.pk).update(starts_at=now, ends_at=now + dt.timedelta(hours=2))
+    session.refresh_from_db()
+
+
 def _held_session(body, marks: dict, *, cycle: str = "2026"):
     session = make_session(body, cycle=cycle)
     services.invitations_send(session=session)
+    _the_day_has_come(session)
     rows = {i.person_id: i.pk for i in session.invitations.filter(role="member")}
     services.attendance_record(
         session=session, marks={rows[p.pk]: (status, "") for p, status in marks.items()}

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -422,6 +423,9 @@ def attendance_record(*, session: MeetingSession, marks: dict[int, tuple[str, st
     """Record the attendance sheet: invitation id → (present/absent/represented, represented by)."""
     if session.status == SessionStatus.CANCELLED:
         raise ValidationError(_("This session was cancelled: there is no attendance to record."))
+    if timezone.localdate(session.starts_at) > timezone.localdate():
+        # Recording attendance marks the session held: not before its day.
+        raise ValidationError(_("The attendance sheet opens on the day of the session."))
     invitations = {i.pk: i for i in session.invitations.all()}
     unknown = set(marks) - set(invitations)
     if unknown:
