@@ -118,12 +118,12 @@ def mailbox():
 SERVER_ENV: dict[str, str] = {}
 
 
-def run_management(*args: str) -> subprocess.CompletedProcess:
+def run_management(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run a management command against the browser tests' server database."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=SERVER_ENV,
+        env={**SERVER_ENV, **env},
         check=True,
         capture_output=True,
         text=True,
