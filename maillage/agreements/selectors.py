@@ -178,10 +178,17 @@ def agreement_list(
         )
     if expiring_within is not None:
         today = timezone.localdate()
+        window = (today, today + dt.timedelta(days=expiring_within))
+        # A cheap, indexed pre-filter (the base date or an amendment's date is in the window, or the
+        # convention was renewed) so the exact per-row expression runs on a few candidates only.
+        amended = Amendment.objects.filter(
+            status=AmendmentStatus.IN_FORCE, new_expires_on__range=window
+        ).values("agreement_id")
         agreements = agreements.filter(
+            Q(expires_on__range=window) | Q(pk__in=amended) | Q(status=AgreementStatus.RENEWED),
             status__in=CURRENT_STATUSES,
-            current_expires_on__gte=today,
-            current_expires_on__lte=today + dt.timedelta(days=expiring_within),
+            current_expires_on__gte=window[0],
+            current_expires_on__lte=window[1],
         )
     return (
         agreements.select_related("kind")
