@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 
 from maillage.meetings import services
-from maillage.meetings.models import Invitation
+from maillage.meetings.models import AgendaItem, Invitation
 from maillage.meetings.tokens import rsvp_token
 from maillage.people.models import PositionRole
 from tests.factories import PositionFactory
@@ -43,6 +43,12 @@ def build(world) -> None:
     world.other_body, world.other_session, world.other_member, world.other_meeting_action = (
         _body_with_session("Instance de Vincennes", world.other_person, personas.vincennes)
     )
+    from django.core.files.base import ContentFile
+
+    for session in (world.own_session, world.other_session):
+        item = AgendaItem.objects.create(session=session, title="Point avec document", order=1)
+        item.document.save("note.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+        setattr(world, "own_agenda_item" if session is world.own_session else "other_agenda_item", item)
     world.own_invitation = Invitation.objects.create(
         session=world.own_session, person=world.own_person, organization=personas.montreuil, role="member"
     )
@@ -77,6 +83,7 @@ TARGETS = {
     "meetings:session_detail": _sessions,
     "meetings:session_update": _sessions,
     "meetings:agenda_item_add": _sessions,
+    "meetings:agenda_document": lambda w: ({"pk": w.own_agenda_item.pk}, {"pk": w.other_agenda_item.pk}),
     "meetings:session_invite": _sessions,
     "meetings:session_remind": _sessions,
     "meetings:session_cancel": _sessions,
@@ -92,7 +99,11 @@ _SCOPE = {
     "agent": (ALLOWED, ALLOWED),
     "correspondent": (ALLOWED, HIDDEN),
 }
-SCOPED = {"meetings:body_detail": _SCOPE, "meetings:session_detail": _SCOPE}
+SCOPED = {
+    "meetings:body_detail": _SCOPE,
+    "meetings:session_detail": _SCOPE,
+    "meetings:agenda_document": _SCOPE,
+}
 POST_ONLY = {
     "meetings:body_member_remove",
     "meetings:session_invite",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("seances/<int:pk>/", views.session_detail_view, name="session_detail"),
     path("seances/<int:pk>/modifier/", views.session_update_view, name="session_update"),
     path("seances/<int:pk>/ordre-du-jour/", views.agenda_item_add_view, name="agenda_item_add"),
+    path("ordre-du-jour/<int:pk>/document/", views.agenda_document_view, name="agenda_document"),
     path("seances/<int:pk>/inviter/", views.session_invite_view, name="session_invite"),
     path("seances/<int:pk>/relancer/", views.session_remind_view, name="session_remind"),
     path("seances/<int:pk>/annuler/", views.session_cancel_view, name="session_cancel"),

@@ -4,7 +4,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -215,6 +215,18 @@ def session_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Changes saved."))
             return redirect("meetings:session_detail", pk=session.pk)
     return render(request, "meetings/form.html", {"form": form, "title": str(session), "back": session})
+
+
+@access(PUBLIC)
+def agenda_document_view(request: HttpRequest, pk: int) -> FileResponse:
+    """An agenda item's document, for those who see the session's internals (never a public file URL)."""
+    item = get_object_or_404(AgendaItem.objects.select_related("session"), pk=pk)
+    session = _visible_session(request, item.session_id)
+    if not item.document or not perms.can_see_internals(request.user, session.body):
+        raise Http404(_("This document does not exist or is not visible to you."))
+    return FileResponse(
+        item.document.open("rb"), as_attachment=True, filename=item.document.name.rsplit("/", 1)[-1]
+    )
 
 
 @access(PUBLIC)
