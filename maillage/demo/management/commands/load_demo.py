@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
+from maillage.accounts.roles import Role
 from maillage.demo.services import DEMO_LOGINS, demo_load
 
 
@@ -37,9 +39,10 @@ class Command(BaseCommand):
                 f"({meetings.get('open_actions', 0)} ouvertes), {meetings.get('fictional_dgs', 0)} DGS fictifs ; "
                 f"{meetings.get('achievements', 0)} réalisations, {meetings.get('newsletters', 0)} lettres."
             )
+        translation.activate("fr")
         self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
         for login in DEMO_LOGINS:
             extra = f" (commune {login.organization})" if login.organization else ""
             self.stdout.write(
-                f"  {login.role:<14} {login.username:<15} mot de passe : {login.password}{extra}"
+                f"  {str(Role(login.role).label):<24} {login.username:<15} mot de passe : {login.password}{extra}"
             )
