@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from maillage.agreements import deadlines
 from maillage.agreements.models import DeadlineAlert
+from maillage.core.links import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def deadline_alerts_send(*, today: dt.date | None = None) -> AlertReport:
     sent) when some e-mails failed or the mail server cannot be reached: nothing unsent is recorded."""
     today = today or timezone.localdate()
     report = AlertReport()
-    base_url = deadlines.site_url()
+    base_url = site_url()
     with translation.override(settings.LANGUAGE_CODE):
         pending = _pending_items(today=today, base_url=base_url)
         if not pending:

@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import BigIntegerField, CharField, DateField, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
@@ -273,14 +272,3 @@ def agreement_path(agreement_id: int) -> str:
         return reverse("agreements:detail", kwargs={"pk": agreement_id})
     except NoReverseMatch:
         return f"/conventions/{agreement_id}/"
-
-
-def site_url() -> str:
-    """Absolute base for links outside a request (e-mails): settings.SITE_URL, else the first
-    concrete host of ALLOWED_HOSTS."""
-    if url := getattr(settings, "SITE_URL", ""):
-        return url.rstrip("/")
-    host = next((h for h in settings.ALLOWED_HOSTS if h and h[0] not in ".*"), "")
-    if not host:
-        return ""
-    return f"{'http' if settings.DEBUG else 'https'}://{host}"

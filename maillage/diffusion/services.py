@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.concurrency import save_versioned
+from maillage.core.links import absolute_url, site_url
 from maillage.diffusion import selectors
 from maillage.diffusion.models import (
     Achievement,
@@ -46,18 +47,6 @@ AUDIENCE_FIELDS = (
 NEWSLETTER_FIELDS = ("title", "intro", "audience")
 # A pending subscriber asking again within this delay gets no new confirmation e-mail.
 RESEND_AFTER = dt.timedelta(hours=1)
-
-
-def site_url() -> str:
-    """Absolute base of links in e-mails: SITE_URL, else https:// + the first concrete ALLOWED_HOSTS."""
-    if url := getattr(settings, "SITE_URL", ""):
-        return url.rstrip("/")
-    host = next((h for h in settings.ALLOWED_HOSTS if h and h[0] not in ".*"), "localhost")
-    return f"https://{host}"
-
-
-def absolute(path: str) -> str:
-    return site_url() + path
 
 
 # --- Achievements ----------------------------------------------------------------------------------
@@ -184,7 +173,7 @@ def newsletter_render(
         "newsletter": newsletter,
         "sections": list(newsletter.sections.all()),
         "achievements": [
-            (a, absolute(reverse("diffusion:achievement_detail", kwargs={"pk": a.pk})))
+            (a, absolute_url(reverse("diffusion:achievement_detail", kwargs={"pk": a.pk})))
             for a in newsletter.achievements.all()
             if a.is_published
         ],
@@ -192,7 +181,7 @@ def newsletter_render(
         "name": name,
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": preferences_url,
-        "archive_url": absolute(reverse("diffusion:archive_detail", kwargs={"pk": newsletter.pk}))
+        "archive_url": absolute_url(reverse("diffusion:archive_detail", kwargs={"pk": newsletter.pk}))
         if newsletter.pk
         else "",
         "site_url": site_url(),
@@ -232,8 +221,8 @@ def newsletter_send(*, newsletter: Newsletter, user: Any = None) -> int:
     count = 0
     for recipient in selectors.audience_recipients(newsletter.audience):
         token = unsubscribe_token(recipient.email)
-        unsubscribe_url = absolute(reverse("diffusion:unsubscribe", kwargs={"token": token}))
-        preferences_url = absolute(reverse("diffusion:preferences", kwargs={"token": token}))
+        unsubscribe_url = absolute_url(reverse("diffusion:unsubscribe", kwargs={"token": token}))
+        preferences_url = absolute_url(reverse("diffusion:preferences", kwargs={"token": token}))
         text, html = newsletter_render(
             newsletter, name=recipient.name, unsubscribe_url=unsubscribe_url, preferences_url=preferences_url
         )
@@ -293,7 +282,7 @@ def subscription_request(*, email: str, themes: list[Any] | None = None) -> Subs
         subscriber.save(update_fields=["token", "confirmed_at", "unsubscribed_at", "updated_at"])
     if themes is not None:
         subscriber.themes.set(themes)
-    link = absolute(reverse("diffusion:subscribe_confirm", kwargs={"token": confirm_token(subscriber)}))
+    link = absolute_url(reverse("diffusion:subscribe_confirm", kwargs={"token": confirm_token(subscriber)}))
     context = {"link": link, "days": 7, "site_url": site_url()}
     message_enqueue(
         to=subscriber.email,

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -19,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.concurrency import save_versioned
+from maillage.core.links import site_url
 from maillage.meetings import ics, selectors
 from maillage.meetings.models import (
     ActionStatus,
@@ -180,7 +180,7 @@ class SendResult:
 
 
 def _base(base_url: str) -> str:
-    return (base_url or settings.SITE_URL or "").rstrip("/")
+    return (base_url or site_url()).rstrip("/")
 
 
 def _when(session: MeetingSession) -> str:
