@@ -40,8 +40,6 @@ from maillage.outbox.services import message_enqueue
 CATEGORY = "meetings"
 BODY_FIELDS = ("name", "purpose", "is_public", "quorum_kind", "quorum_value", "rule_role", "rule_kinds")
 SESSION_FIELDS = ("title", "cycle", "starts_at", "ends_at", "address", "video_url")
-# Changing these after invitations were sent makes the next sending an update (higher SEQUENCE).
-SCHEDULE_FIELDS = ("starts_at", "ends_at", "address", "video_url", "title")
 ITEM_FIELDS = ("title", "description", "presenter", "topic", "document", "order")
 ACTION_FIELDS = ("description", "owner_person", "owner_user", "due_date")
 

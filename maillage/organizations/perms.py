@@ -14,7 +14,3 @@ def can_create_organization(user: Any) -> bool:
 
 def can_edit_organization(user: Any, organization: Organization) -> bool:
     return may_act_for(user, {organization.pk})
-
-
-def can_add_membership(user: Any, member: Organization, group: Organization) -> bool:
-    return may_act_for(user, {member.pk, group.pk})
