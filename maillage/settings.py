@@ -69,6 +69,11 @@ INSTALLED_APPS = [
     "maillage.agreements",
     "maillage.diffusion",
     "maillage.meetings",
+    "maillage.innovation",
+    "maillage.commons",
+    "maillage.programmes",
+    "maillage.community",
+    "maillage.watch",
     "maillage.agreement_templates",
     "maillage.api",
     "maillage.demo",
@@ -322,6 +327,15 @@ PERIODIC_JOBS["meeting-reminders"] = {
 PERIODIC_JOBS["send-scheduled-newsletters"] = {
     "task": "maillage.diffusion.tasks.send_scheduled_newsletters",
     "every": 300,
+}
+# Personal data in e-mails: delivered or abandoned messages are deleted after this many days;
+# unconfirmed or unsubscribed public subscriptions after SUBSCRIBER_RETENTION_DAYS.
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90, minimum=1)
+SUBSCRIBER_RETENTION_DAYS = env_int("SUBSCRIBER_RETENTION_DAYS", 30, minimum=1)
+PERIODIC_JOBS["purge-outbox"] = {"task": "maillage.outbox.tasks.purge_outbox", "every": 24 * 3600}
+PERIODIC_JOBS["purge-subscribers"] = {
+    "task": "maillage.diffusion.tasks.purge_subscribers",
+    "every": 24 * 3600,
 }
 
 # Largest convention document accepted (the reverse proxy must accept bodies this large).

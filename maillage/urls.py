@@ -16,6 +16,11 @@ urlpatterns = [
     path("echeances/", include("maillage.agreements.urls_deadlines")),
     path("diffusion/", include("maillage.diffusion.urls")),
     path("instances/", include("maillage.meetings.urls")),
+    path("innovation/", include("maillage.innovation.urls")),
+    path("innovation/communs/", include("maillage.commons.urls")),
+    path("programmes/", include("maillage.programmes.urls")),
+    path("communaute/", include("maillage.community.urls")),
+    path("veille/", include("maillage.watch.urls")),
     path("api/v1/", include("maillage.api.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -6,9 +6,8 @@ class AgreementsConfig(AppConfig):
     label = "agreements"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from maillage.agreements import models, sections
+        from maillage.core.audit import audit_register
         from maillage.core.sections import register
 
         audited = {
@@ -23,8 +22,6 @@ class AgreementsConfig(AppConfig):
             models.Amendment: {"exclude_fields": ["version", "updated_at"]},
             models.Obligation: {"exclude_fields": ["updated_at"]},
         }
-        for model, options in audited.items():
-            if not auditlog.contains(model):
-                auditlog.register(model, **options)
+        audit_register(audited)
         register("commune", sections.commune_agreements)
         register("organization", sections.organization_agreements)

@@ -12,15 +12,12 @@ Files always go through the ``FileField`` and so through Django's default storag
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +27,6 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch, QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext as _
@@ -39,31 +35,16 @@ from maillage.agreement_templates.engine import COMMITMENTS_TABLE_MARKER, render
 from maillage.agreement_templates.models import AgreementTemplate
 from maillage.agreements.models import Agreement, AgreementDocument, DocumentVersion
 from maillage.agreements.selectors import agreement_visible_to
+from maillage.core import uploads
 from maillage.core.access import is_staff
+from maillage.core.pdf import pdf_fonts
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MB = 20
-CHUNK_SIZE = 64 * 1024
 
-
-@dataclass(frozen=True)
-class FileType:
-    label: str
-    content_type: str
-
-
-# Extension → type. The content is checked too (signature, inside of the zip for office files).
-ALLOWED_TYPES: dict[str, FileType] = {
-    "pdf": FileType("PDF", "application/pdf"),
-    "docx": FileType("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "odt": FileType("ODT", "application/vnd.oasis.opendocument.text"),
-    "xlsx": FileType("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "png": FileType("PNG", "image/png"),
-    "jpg": FileType("JPG", "image/jpeg"),
-    "jpeg": FileType("JPG", "image/jpeg"),
-}
-ACCEPT_ATTRIBUTE = ",".join(f".{extension}" for extension in ALLOWED_TYPES)
+ACCEPT_ATTRIBUTE = uploads.accept_attribute()
+content_type_for = uploads.content_type_for
 
 
 def max_upload_bytes() -> int:
@@ -71,16 +52,7 @@ def max_upload_bytes() -> int:
 
 
 def accepted_types_text() -> str:
-    labels = dict.fromkeys(file_type.label for file_type in ALLOWED_TYPES.values())
-    return _("Accepted types: %(types)s; %(size)s at most.") % {
-        "types": ", ".join(labels),
-        "size": filesizeformat(max_upload_bytes()),
-    }
-
-
-def content_type_for(filename: str) -> str:
-    file_type = ALLOWED_TYPES.get(_extension(filename))
-    return file_type.content_type if file_type else "application/octet-stream"
+    return uploads.accepted_types_text(max_bytes=max_upload_bytes())
 
 
 # --- Reads ---------------------------------------------------------------------------------------
@@ -138,86 +110,11 @@ def _storage_basename(filename: str) -> str:
     return f"{stem}.{_extension(filename)}"
 
 
-def _fingerprint(upload: File, filename: str) -> tuple[str, int]:
-    """Check size and type, and compute the SHA-256 while streaming the file chunk by chunk."""
-    extension = _extension(filename)
-    file_type = ALLOWED_TYPES.get(extension)
-    if file_type is None:
-        raise ValidationError(
-            {
-                "file": _("Files of type « %(extension)s » are not accepted. %(accepted)s")
-                % {
-                    "extension": f".{extension}" if extension else _("without extension"),
-                    "accepted": accepted_types_text(),
-                }
-            },
-            code="file_type",
-        )
-    limit = max_upload_bytes()
-    too_large = ValidationError(
-        {
-            "file": _("The file « %(name)s » is too large (%(size)s): %(limit)s at most.")
-            % {"name": filename, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-        },
-        code="file_size",
-    )
-    if upload.size is not None and upload.size > limit:
-        raise too_large
-    digest, size, head = hashlib.sha256(), 0, b""
-    for chunk in upload.chunks(CHUNK_SIZE):
-        if len(head) < 2048:
-            head += chunk[: 2048 - len(head)]
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        digest.update(chunk)
-    if size == 0:
-        raise ValidationError(
-            {"file": _("The file « %(name)s » is empty.") % {"name": filename}}, code="empty"
-        )
-    if not _content_matches(extension, upload, head):
-        raise ValidationError(
-            {
-                "file": _(
-                    "The content of « %(name)s » is not a %(type)s file: check the file and its extension."
-                )
-                % {"name": filename, "type": file_type.label}
-            },
-            code="file_content",
-        )
-    return digest.hexdigest(), size
-
-
-_ZIP_MEMBERS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-
-
-def _content_matches(extension: str, upload: File, head: bytes) -> bool:
-    if extension == "pdf":
-        return b"%PDF-" in head[:1024]
-    if extension == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if not head.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as archive:
-            if extension == "odt":
-                with archive.open("mimetype") as member:
-                    return member.read(100).strip() == b"application/vnd.oasis.opendocument.text"
-            return _ZIP_MEMBERS[extension] in archive.namelist()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-
-
 def _store_version(
     *, agreement: Agreement, title: str, document: AgreementDocument | None, upload: File, user: Any
 ) -> DocumentVersion:
     filename = _original_name(upload)
-    sha256, size = _fingerprint(upload, filename)
+    sha256, size = uploads.upload_check(upload, filename=filename, max_bytes=max_upload_bytes())
     field_ = DocumentVersion._meta.get_field("file")
     storage = field_.storage
     pending: str | None = None
@@ -277,8 +174,8 @@ def _discard(storage: Any, name: str | None) -> None:
 # --- Generation ----------------------------------------------------------------------------------
 
 FORMATS = {
-    "docx": ALLOWED_TYPES["docx"].content_type,
-    "pdf": ALLOWED_TYPES["pdf"].content_type,
+    "docx": uploads.FILE_TYPES["docx"].content_type,
+    "pdf": uploads.FILE_TYPES["pdf"].content_type,
 }
 # Titles of the documents that hold the saved generations (data, in French like the seeded kinds).
 GENERATED_TITLES = {"docx": "Convention générée (Word)", "pdf": "Convention générée (PDF)"}
@@ -510,28 +407,6 @@ def _docx(blocks: list[Block], *, title: str, reference: str) -> bytes:
     return buffer.getvalue()
 
 
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
-
-
-@cache
-def _pdf_fonts() -> tuple[str, str]:
-    """DejaVu Sans (full Unicode) when installed, else the PDF standard Helvetica (Latin-1 only)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for directory in map(Path, _FONT_DIRS):
-        regular, bold = directory / "DejaVuSans.ttf", directory / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            try:
-                pdfmetrics.registerFont(TTFont("MaillageSans", str(regular)))
-                pdfmetrics.registerFont(TTFont("MaillageSans-Bold", str(bold)))
-            except Exception:  # an unreadable font file: fall back to the standard fonts
-                logger.warning("Could not load the DejaVu fonts from %s", directory, exc_info=True)
-                continue
-            return "MaillageSans", "MaillageSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
 def _pdf(blocks: list[Block], *, title: str, reference: str) -> bytes:
     from xml.sax.saxutils import escape
 
@@ -542,7 +417,7 @@ def _pdf(blocks: list[Block], *, title: str, reference: str) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    regular, bold = _pdf_fonts()
+    regular, bold = pdf_fonts()
     sample = getSampleStyleSheet()
     body = ParagraphStyle(
         "MaillageBody", parent=sample["BodyText"], fontName=regular, fontSize=10.5, leading=14,

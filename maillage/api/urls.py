@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
-from maillage.api import views
+from maillage.api import community, innovation, programmes, views, watch
 from maillage.core.access import PUBLIC
 
 app_name = "api"
@@ -24,5 +24,8 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("bodies", views.BodyViewSet, basename="body")
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("achievements", views.AchievementViewSet, basename="achievement")
+
+for module in (innovation, programmes, community, watch):
+    module.register(router)
 
 urlpatterns = [path("openapi.json", OpenApiView.as_view(), name="openapi"), *router.urls]

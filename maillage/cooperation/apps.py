@@ -18,14 +18,10 @@ class CooperationConfig(AppConfig):
     label = "cooperation"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from maillage.cooperation import sections
+        from maillage.core.audit import audit_register
         from maillage.core.sections import register
 
-        for name, options in AUDITED.items():
-            model = self.get_model(name)
-            if not auditlog.contains(model):
-                auditlog.register(model, **options)
+        audit_register({self.get_model(name): options for name, options in AUDITED.items()})
         register("organization", sections.organization_section)
         register("commune", sections.commune_section)

@@ -34,8 +34,13 @@ AUDITED: dict[str, dict[str, Any]] = {
 
 
 def register_models() -> None:
-    for label, options in AUDITED.items():
-        model = apps.get_model(label)
+    audit_register({apps.get_model(label): options for label, options in AUDITED.items()})
+
+
+def audit_register(audited: dict[type[Model], dict[str, Any]]) -> None:
+    """Register models in the audit trail, each with its auditlog options (``exclude_fields``,
+    ``m2m_fields``): the one way apps do it, from their AppConfig.ready()."""
+    for model, options in audited.items():
         if not auditlog.contains(model):
             auditlog.register(model, **options)
 

@@ -21,10 +21,12 @@ class Section:
     order: int = 100
 
 
-# profile kind ("commune" or "organization") → providers(request, obj) → Section | None
+# profile kind → providers(request, obj) → Section | None. "solution" is the page of a catalogue
+# entry (innovation app), where programmes, experiments and community resources add their panels.
 _PROVIDERS: dict[str, list[Callable[[HttpRequest, Any], Section | None]]] = {
     "commune": [],
     "organization": [],
+    "solution": [],
 }
 
 

@@ -159,6 +159,16 @@ def demo_load(*, seed: int = 2026) -> dict[str, Any]:
     counts = _directory_load(seed=seed)
     counts["register"] = agreements_demo_load(seed=seed)
     counts["meetings"] = meetings_demo_load(seed=seed)
+    # Innovation, programmes, community and watch: each app's demo module, in dependency order.
+    from maillage.demo import community_demo, innovation_demo, programmes_demo, watch_demo
+
+    for name, module in (
+        ("innovation", innovation_demo),
+        ("programmes", programmes_demo),
+        ("community", community_demo),
+        ("watch", watch_demo),
+    ):
+        counts[name] = module.load()
     return counts
 
 

@@ -8,6 +8,7 @@ from maillage.agreements.models import Agreement
 from maillage.cooperation.models import Cooperation
 from maillage.diffusion import selectors
 from maillage.diffusion.models import Achievement, Audience, Newsletter
+from maillage.meetings.models import Body, MeetingSession
 from maillage.organizations.models import Organization, OrganizationKind
 from maillage.people.models import PositionRole
 from maillage.territories.models import Commune
@@ -91,9 +92,10 @@ class AudienceForm(forms.ModelForm):
             "organization_kinds",
             "territories",
             "themes",
+            "bodies",
             "include_subscribers",
         ]
-        widgets = {"territories": forms.CheckboxSelectMultiple}
+        widgets = {"territories": forms.CheckboxSelectMultiple, "bodies": forms.CheckboxSelectMultiple}
         help_texts = {
             "include_subscribers": _(
                 "Public subscribers hold no position: only the theme filter applies to them."
@@ -103,6 +105,7 @@ class AudienceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["territories"].queryset = home_territories()
+        self.fields["bodies"].queryset = Body.objects.order_by("name")
 
     def _post_clean(self) -> None:
         pass
@@ -123,25 +126,39 @@ class NewsletterForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    sessions = forms.ModelMultipleChoiceField(
+        label=_("Upcoming public meetings"),
+        queryset=MeetingSession.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Newsletter
-        fields = ["title", "intro", "audience", "agreements", "achievements"]
+        fields = ["title", "intro", "audience", "agreements", "achievements", "sessions"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         recent = selectors.RECENT_ITEMS
         agreement_ids = list(selectors.public_agreements_recent().values_list("pk", flat=True)[:recent])
         achievement_ids = list(selectors.achievement_list().values_list("pk", flat=True)[:recent])
+        session_ids = list(selectors.public_sessions_upcoming().values_list("pk", flat=True)[:recent])
         if self.instance.pk:
             # Items already picked stay offered even when they are no longer among the latest.
             agreement_ids += [a.pk for a in self.instance.agreements.all()]
             achievement_ids += [a.pk for a in self.instance.achievements.all()]
+            session_ids += [s.pk for s in self.instance.sessions.all()]
             self.fields["version"].initial = self.instance.version
         self.fields["agreements"].queryset = Agreement.objects.filter(pk__in=agreement_ids).order_by(
             "-signed_on", "-pk"
         )
         self.fields["achievements"].queryset = Achievement.objects.filter(pk__in=achievement_ids).order_by(
             "-date", "-pk"
+        )
+        self.fields["sessions"].queryset = (
+            MeetingSession.objects.filter(pk__in=session_ids)
+            .select_related("body")
+            .order_by("starts_at", "pk")
         )
 
     def _post_clean(self) -> None:

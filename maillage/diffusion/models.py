@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from maillage.core.models import TimeStamped, Versioned
 
@@ -75,6 +76,13 @@ class Audience(TimeStamped):
         "territories.Territory", verbose_name=_("territories"), blank=True, related_name="+"
     )
     themes = models.ManyToManyField("themes.Theme", verbose_name=_("themes"), blank=True, related_name="+")
+    bodies = models.ManyToManyField(
+        "meetings.Body",
+        verbose_name=_("members of the bodies"),
+        blank=True,
+        related_name="+",
+        help_text=_("Members and substitutes of these bodies, as the directory stands on the sending day."),
+    )
     include_people = models.BooleanField(_("include people of the directory who consented"), default=True)
     include_subscribers = models.BooleanField(_("include public subscribers"), default=True)
 
@@ -113,7 +121,8 @@ class Subscriber(TimeStamped):
 class NewsletterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SCHEDULED = "scheduled", _("Scheduled")
-    SENT = "sent", _("Sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", pgettext_lazy("newsletter", "Sent")
 
 
 class Newsletter(TimeStamped, Versioned):
@@ -132,6 +141,9 @@ class Newsletter(TimeStamped, Versioned):
     )
     achievements = models.ManyToManyField(
         Achievement, verbose_name=_("achievements"), blank=True, related_name="newsletters"
+    )
+    sessions = models.ManyToManyField(
+        "meetings.MeetingSession", verbose_name=_("upcoming meetings"), blank=True, related_name="+"
     )
     status = models.CharField(
         _("status"), max_length=12, choices=NewsletterStatus.choices, default=NewsletterStatus.DRAFT
@@ -156,10 +168,12 @@ class Newsletter(TimeStamped, Versioned):
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_for__isnull=False),
                 name="newsletter_scheduled_has_date",
+                violation_error_message=_("A scheduled newsletter needs a sending date."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="newsletter_sent_has_date",
+                violation_error_message=_("A sent newsletter needs its sending date."),
             ),
         ]
 

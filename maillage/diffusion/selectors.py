@@ -13,6 +13,8 @@ from django.utils import timezone
 from maillage.agreements.models import Agreement, AgreementStatus
 from maillage.core.access import is_staff
 from maillage.diffusion.models import Achievement, Audience, Newsletter, NewsletterStatus, Subscriber
+from maillage.meetings.models import MeetingSession, SessionStatus
+from maillage.meetings.selectors import body_member_person_ids
 from maillage.outbox.models import SuppressedAddress
 from maillage.people.models import LegalBasis, Person, Position
 
@@ -62,6 +64,17 @@ def public_agreements_recent() -> QuerySet[Agreement]:
     )
 
 
+def public_sessions_upcoming() -> QuerySet[MeetingSession]:
+    """Planned sessions of public bodies: the "upcoming meetings" items a newsletter may announce."""
+    return (
+        MeetingSession.objects.filter(
+            body__is_public=True, status=SessionStatus.PLANNED, starts_at__gte=timezone.now()
+        )
+        .select_related("body")
+        .order_by("starts_at", "pk")
+    )
+
+
 def newsletter_list() -> QuerySet[Newsletter]:
     return Newsletter.objects.select_related("audience").order_by("-created_at", "-pk")
 
@@ -72,7 +85,7 @@ def newsletter_archive() -> QuerySet[Newsletter]:
 
 def newsletter_with_items(*, pk: int, sent_only: bool = False) -> Newsletter:
     qs = Newsletter.objects.select_related("audience").prefetch_related(
-        "sections", "achievements", "agreements"
+        "sections", "achievements", "agreements", "sessions__body"
     )
     if sent_only:
         qs = qs.filter(status=NewsletterStatus.SENT)
@@ -139,6 +152,9 @@ def audience_people(audience: Audience) -> QuerySet[Person]:
                 | Q(organization__commune__territory_id__in=territory_ids)
             )
         people = people.filter(pk__in=positions.values("person_id"))
+    body_ids = [b.pk for b in audience.bodies.all()]
+    if body_ids:
+        people = people.filter(pk__in=body_member_person_ids(body_ids))
     theme_ids = [t.pk for t in audience.themes.all()]
     if theme_ids:
         people = people.filter(

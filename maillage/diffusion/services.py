@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from maillage.diffusion.models import (
     new_token,
 )
 from maillage.diffusion.tokens import confirm_token, unsubscribe_token
+from maillage.meetings.models import SessionStatus
 from maillage.outbox.services import message_enqueue
 from maillage.people.models import Person
 
@@ -97,7 +98,7 @@ def audience_save(*, audience: Audience | None = None, data: dict[str, Any]) -> 
             setattr(audience, key, list(data[key]) if key in ("roles", "organization_kinds") else data[key])
     audience.full_clean()
     audience.save()
-    _set_m2m(audience, data, ("territories", "themes"))
+    _set_m2m(audience, data, ("territories", "themes", "bodies"))
     return audience
 
 
@@ -107,6 +108,8 @@ def audience_save(*, audience: Audience | None = None, data: dict[str, Any]) -> 
 def _check_editable(newsletter: Newsletter) -> None:
     if newsletter.status == NewsletterStatus.SENT:
         raise ValidationError(_("This newsletter was sent: it can no longer be changed."))
+    if newsletter.status == NewsletterStatus.SENDING:
+        raise ValidationError(_("This newsletter is being sent: it can no longer be changed."))
 
 
 @transaction.atomic
@@ -129,7 +132,7 @@ def newsletter_save(
         newsletter.save()
     else:
         save_versioned(newsletter, expected_version=expected_version or 0)
-    _set_m2m(newsletter, data, ("agreements", "achievements"))
+    _set_m2m(newsletter, data, ("agreements", "achievements", "sessions"))
     if sections is not None:
         newsletter.sections.all().delete()
         NewsletterSection.objects.bulk_create(
@@ -178,6 +181,11 @@ def newsletter_render(
             if a.is_published
         ],
         "agreements": [a for a in newsletter.agreements.all() if a.is_public],
+        "sessions": [
+            (session, absolute_url(reverse("meetings:session_detail", kwargs={"pk": session.pk})))
+            for session in newsletter.sessions.all()
+            if session.body.is_public and session.status != SessionStatus.CANCELLED
+        ],
         "name": name,
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": preferences_url,
@@ -239,17 +247,41 @@ def newsletter_send(*, newsletter: Newsletter, user: Any = None) -> int:
     Newsletter.objects.filter(pk=newsletter.pk).update(
         status=NewsletterStatus.SENT,
         sent_at=timezone.now(),
-        sent_by=user if user is not None and user.is_authenticated else None,
+        sent_by=user if user is not None and user.is_authenticated else locked.sent_by,
         recipient_count=count,
         version=F("version") + 1,
     )
     return count
 
 
+@transaction.atomic
+def newsletter_send_start(*, newsletter: Newsletter, user: Any = None) -> int:
+    """ "Send now": mark the newsletter as being sent and hand it to the worker, so that a send to
+    thousands of recipients never runs in the request. Returns the expected number of recipients.
+
+    If the task were lost, the periodic job (``newsletters_send_due``) picks the newsletter up.
+    """
+    from maillage.diffusion.tasks import send_newsletter
+
+    locked = Newsletter.objects.select_for_update().get(pk=newsletter.pk)
+    _check_editable(locked)
+    if locked.audience_id is None:
+        raise ValidationError(_("Choose an audience before sending."))
+    locked.status = NewsletterStatus.SENDING
+    locked.scheduled_for = None
+    locked.sent_by = user if user is not None and user.is_authenticated else None
+    locked.save(update_fields=["status", "scheduled_for", "sent_by", "updated_at"])
+    transaction.on_commit(lambda: send_newsletter.enqueue(locked.pk))
+    return selectors.audience_count(locked.audience)
+
+
 def newsletters_send_due(*, now: dt.datetime | None = None) -> list[int]:
-    """Send the scheduled newsletters whose time has come (run by the periodic task)."""
+    """Send the newsletters whose time has come, and any whose "send now" task was lost
+    (run by the periodic task)."""
     now = now or timezone.now()
-    due = Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_for__lte=now)
+    due = Newsletter.objects.filter(
+        Q(status=NewsletterStatus.SCHEDULED, scheduled_for__lte=now) | Q(status=NewsletterStatus.SENDING)
+    )
     sent = []
     for newsletter in due:
         newsletter_send(newsletter=newsletter)
@@ -326,3 +358,15 @@ def unsubscribe_address(*, email: str) -> int:
 def subscriber_preferences_update(*, subscriber: Subscriber, themes: list[Any]) -> Subscriber:
     subscriber.themes.set(themes)
     return subscriber
+
+
+@transaction.atomic
+def subscribers_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the subscriptions never confirmed, or unsubscribed, more than SUBSCRIBER_RETENTION_DAYS
+    ago: an address is kept only while it is used with consent."""
+    limit = (now or timezone.now()) - dt.timedelta(days=settings.SUBSCRIBER_RETENTION_DAYS)
+    stale = Subscriber.objects.filter(
+        Q(confirmed_at__isnull=True, updated_at__lt=limit) | Q(unsubscribed_at__lt=limit)
+    )
+    deleted, _details = stale.delete()
+    return deleted

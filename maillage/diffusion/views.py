@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from maillage.core.access import PUBLIC, STAFF, access
@@ -219,12 +220,23 @@ def newsletter_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.POST.get("action") == "schedule" else None,
         initial={"scheduled_for": newsletter.scheduled_for},
     )
-    if request.method == "POST" and newsletter.status != NewsletterStatus.SENT:
+    if request.method == "POST" and newsletter.status not in (
+        NewsletterStatus.SENT,
+        NewsletterStatus.SENDING,
+    ):
         action = request.POST.get("action")
         try:
             if action == "send":
-                count = services.newsletter_send(newsletter=newsletter, user=request.user)
-                messages.success(request, _("Newsletter sent: %(count)s messages queued.") % {"count": count})
+                count = services.newsletter_send_start(newsletter=newsletter, user=request.user)
+                messages.success(
+                    request,
+                    ngettext(
+                        "Sending started for %(count)s recipient: the messages leave through the outbox.",
+                        "Sending started for %(count)s recipients: the messages leave through the outbox.",
+                        count,
+                    )
+                    % {"count": count},
+                )
                 return redirect("diffusion:newsletter_list")
             if action == "unschedule":
                 services.newsletter_unschedule(newsletter=newsletter)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -16,6 +17,7 @@ from maillage.core.suggest import (
     bound_organization_choice,
     selected_ids,
 )
+from maillage.core.uploads import accept_attribute, accepted_types_text
 from maillage.meetings.models import (
     RULE_KINDS,
     AgendaItem,
@@ -25,6 +27,7 @@ from maillage.meetings.models import (
     MeetingSession,
     Response,
 )
+from maillage.meetings.services import document_max_bytes
 from maillage.organizations.models import Organization
 from maillage.people.models import Person
 
@@ -58,7 +61,7 @@ def bound_organizations(form: forms.BaseForm, *names: str, user: Any) -> None:
 class BodyForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     rule_kinds = forms.MultipleChoiceField(
-        label=_("members: kinds of organisation"),
+        label=capfirst(_("members: kinds of organisation")),
         choices=RULE_KINDS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -79,10 +82,10 @@ class BodyForm(forms.ModelForm):
 
 class MemberForm(forms.Form):
     person = forms.ModelChoiceField(
-        label=_("person"), queryset=Person.objects.filter(anonymized_at__isnull=True)
+        label=capfirst(_("person")), queryset=Person.objects.filter(anonymized_at__isnull=True)
     )
     organization = forms.ModelChoiceField(
-        label=_("on behalf of"), queryset=Organization.objects.order_by("name")
+        label=capfirst(_("on behalf of")), queryset=Organization.objects.order_by("name")
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -92,9 +95,11 @@ class MemberForm(forms.Form):
 
 
 class SubstituteForm(forms.Form):
-    organization = forms.ModelChoiceField(label=_("seat of"), queryset=Organization.objects.order_by("name"))
+    organization = forms.ModelChoiceField(
+        label=capfirst(_("seat of")), queryset=Organization.objects.order_by("name")
+    )
     person = forms.ModelChoiceField(
-        label=_("substitute"), queryset=Person.objects.filter(anonymized_at__isnull=True)
+        label=capfirst(_("substitute")), queryset=Person.objects.filter(anonymized_at__isnull=True)
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -129,6 +134,8 @@ class AgendaItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = Person.objects.filter(anonymized_at__isnull=True)
         self.fields["topic"].queryset = CommonTopic.objects.order_by("title")
+        self.fields["document"].widget.attrs["accept"] = accept_attribute()
+        self.fields["document"].help_text = accepted_types_text(max_bytes=document_max_bytes())
         bound_people(self, "presenter", user=user)
 
 
@@ -141,7 +148,9 @@ class RsvpForm(forms.Form):
     proxy_person = forms.ModelChoiceField(
         label=_("Represented by another member"), queryset=Person.objects.none(), required=False
     )
-    proxy_name = forms.CharField(label=_("or represented by (name)"), max_length=200, required=False)
+    proxy_name = forms.CharField(
+        label=capfirst(_("or represented by (name)")), max_length=200, required=False
+    )
 
     def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,11 +159,13 @@ class RsvpForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = forms.CharField(label=_("minutes"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+    minutes = forms.CharField(
+        label=capfirst(_("minutes")), widget=forms.Textarea(attrs={"rows": 12}), required=False
+    )
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(label=_("decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=capfirst(_("decision")), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ActionForm(forms.ModelForm):
@@ -171,8 +182,10 @@ class ActionForm(forms.ModelForm):
 
 
 class ParticipationFilterForm(forms.Form):
-    body = forms.ModelChoiceField(label=_("body"), queryset=Body.objects.order_by("name"), required=False)
-    cycle = forms.CharField(label=_("cycle"), max_length=50, required=False)
+    body = forms.ModelChoiceField(
+        label=capfirst(_("body")), queryset=Body.objects.order_by("name"), required=False
+    )
+    cycle = forms.CharField(label=capfirst(_("cycle")), max_length=50, required=False)
     date_from = forms.DateField(
         label=pgettext_lazy("period", "from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -180,7 +193,7 @@ class ParticipationFilterForm(forms.Form):
         label=pgettext_lazy("period", "to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     threshold = forms.IntegerField(
-        label=_("rarely present: below (%)"), min_value=0, max_value=100, required=False
+        label=capfirst(_("rarely present: below (%)")), min_value=0, max_value=100, required=False
     )
 
     def filters(self) -> dict[str, Any]:

@@ -60,10 +60,14 @@ class Body(TimeStamped, Versioned):
         verbose_name_plural = _("bodies")
         constraints = [
             models.CheckConstraint(
-                condition=Q(quorum_kind="") | Q(quorum_value__isnull=False), name="body_quorum_has_value"
+                condition=Q(quorum_kind="") | Q(quorum_value__isnull=False),
+                name="body_quorum_has_value",
+                violation_error_message=_("Give the quorum value, or choose no quorum."),
             ),
             models.CheckConstraint(
-                condition=~Q(quorum_kind="percent") | Q(quorum_value__lte=100), name="body_quorum_percent"
+                condition=~Q(quorum_kind="percent") | Q(quorum_value__lte=100),
+                name="body_quorum_percent",
+                violation_error_message=_("A quorum in percent is at most 100."),
             ),
         ]
 
@@ -101,7 +105,13 @@ class BodyMember(TimeStamped):
         ordering = ["organization__name", "pk"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        constraints = [models.UniqueConstraint(fields=["body", "person"], name="body_member_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "person"],
+                name="body_member_unique",
+                violation_error_message=_("This person is already a member of the body."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.organization})"
@@ -125,7 +135,11 @@ class Substitute(TimeStamped):
         verbose_name = _("substitute")
         verbose_name_plural = _("substitutes")
         constraints = [
-            models.UniqueConstraint(fields=["body", "organization", "person"], name="body_substitute_unique")
+            models.UniqueConstraint(
+                fields=["body", "organization", "person"],
+                name="body_substitute_unique",
+                violation_error_message=_("This person is already a substitute for this seat."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -163,7 +177,11 @@ class MeetingSession(TimeStamped, Versioned):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after",
+                violation_error_message=_("The session must end after it starts."),
+            ),
             models.CheckConstraint(
                 condition=~Q(address="") | ~Q(video_url=""),
                 name="session_has_place",
@@ -268,7 +286,13 @@ class Invitation(TimeStamped):
         ordering = ["organization__name", "person__last_name", "pk"]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        constraints = [models.UniqueConstraint(fields=["session", "person"], name="invitation_unique_person")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"],
+                name="invitation_unique_person",
+                violation_error_message=_("This person is already invited to the session."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} – {self.session}"

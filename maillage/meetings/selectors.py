@@ -92,6 +92,17 @@ def body_seats(body: Body, *, on: dt.date | None = None) -> list[Seat]:
     return seats
 
 
+def body_member_person_ids(body_ids: list[int], *, on: dt.date | None = None) -> set[int]:
+    """People who sit today in any of these bodies (rule, by hand, or as a substitute): the
+    audience filter "members of the bodies". One query per body with a rule, plus two."""
+    ids: set[int] = set()
+    for body in Body.objects.filter(pk__in=body_ids):
+        ids.update(rule_positions(body, on=on).values_list("person_id", flat=True))
+    ids.update(BodyMember.objects.filter(body_id__in=body_ids).values_list("person_id", flat=True))
+    ids.update(Substitute.objects.filter(body_id__in=body_ids).values_list("person_id", flat=True))
+    return ids
+
+
 # --- Visibility ------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from maillage.core.concurrency import save_versioned
 from maillage.core.links import site_url
+from maillage.core.uploads import upload_check
 from maillage.meetings import ics, selectors
 from maillage.meetings.models import (
     ActionStatus,
@@ -123,12 +125,20 @@ def session_update(*, session: MeetingSession, data: dict[str, Any], expected_ve
     return save_versioned(session, expected_version=expected_version)
 
 
+def document_max_bytes() -> int:
+    """Uploaded documents share one size limit (AGREEMENT_DOCUMENT_MAX_MB)."""
+    return settings.AGREEMENT_DOCUMENT_MAX_MB * 1024 * 1024
+
+
 @transaction.atomic
 def agenda_item_add(*, session: MeetingSession, data: dict[str, Any]) -> AgendaItem:
     values = {k: v for k, v in data.items() if k in ITEM_FIELDS}
     if not values.get("order"):
         last = session.agenda_items.aggregate(last=Max("order"))["last"] or 0
         values["order"] = last + 1
+    if document := values.get("document"):
+        # The same checks as convention documents: type, size, content matching the extension.
+        upload_check(document, filename=document.name, max_bytes=document_max_bytes(), field="document")
     item = AgendaItem(session=session, **values)
     item.full_clean(exclude=["session"])
     item.save()

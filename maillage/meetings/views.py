@@ -16,6 +16,7 @@ from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
+from maillage.core.pdf import pdf_fonts
 from maillage.meetings import participation, perms, selectors, services
 from maillage.meetings.forms import (
     ActionForm,
@@ -380,6 +381,9 @@ def attendance_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     invitations = list(selectors.invitations_of(session).filter(role="member"))
     quorum = selectors.quorum_of(session, invitations)
     styles = getSampleStyleSheet()
+    regular, bold = pdf_fonts()  # DejaVu: names with œ, ’ or accents outside Latin-1 print right
+    for style in styles.byName.values():
+        style.fontName = bold if style.name.startswith(("Title", "Heading")) else regular
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, title=str(session), leftMargin=1.5 * cm, rightMargin=1.5 * cm
@@ -409,6 +413,8 @@ def attendance_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("FONTNAME", (0, 0), (-1, -1), regular),
+                ("FONTNAME", (0, 0), (-1, 0), bold),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ROWHEIGHT", (0, 1), (-1, -1), 1.2 * cm),

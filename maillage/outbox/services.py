@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from maillage.outbox.models import MessageStatus, OutboxMessage, SuppressedAddress
 
@@ -59,3 +62,16 @@ def message_enqueue(
             return OutboxMessage.objects.get(dedupe_key=dedupe_key)
         raise
     return message
+
+
+@transaction.atomic
+def outbox_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the messages delivered, failed or suppressed more than OUTBOX_RETENTION_DAYS ago: their
+    bodies hold names and addresses. Queued and deferred messages are never purged."""
+    limit = (now or timezone.now()) - dt.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    finished = OutboxMessage.objects.filter(
+        Q(status=MessageStatus.SENT, sent_at__lt=limit)
+        | Q(status__in=[MessageStatus.FAILED, MessageStatus.SUPPRESSED], created_at__lt=limit)
+    )
+    deleted, _details = finished.delete()
+    return deleted

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from maillage.core.concurrency import save_versioned
 from maillage.core.text import normalize
+from maillage.people import personal_data
 from maillage.people.models import Person, Position, PurgeLog
 
 PERSON_FIELDS = (
@@ -181,6 +182,9 @@ def _anonymize(person: Person) -> None:
     names = {str(person), f"{person.last_name} {person.first_name}"}
     position_ids = list(person.positions.values_list("pk", flat=True))
     interaction_ids = list(person.interactions.values_list("pk", flat=True))
+    # Other apps' data first: they find it by the e-mail address and the name, erased below.
+    for provider in personal_data.providers():
+        provider.erase(person)
     with disable_auditlog():
         person.interactions.clear()
         person.themes.clear()
@@ -343,4 +347,6 @@ def person_export(*, person: Person) -> dict[str, Any]:
             }
             for entry in history
         ],
+        # Data other apps hold about the person (see people/personal_data.py).
+        **{provider.key: provider.export(person) for provider in personal_data.providers()},
     }
