@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 
 from maillage.meetings import services
-from maillage.meetings.models import AgendaItem, Invitation
+from maillage.meetings.models import AgendaItem, AgendaProposal, Invitation
 from maillage.meetings.tokens import rsvp_token
 from maillage.people.models import PositionRole
 from tests.factories import PositionFactory
@@ -49,6 +49,13 @@ def build(world) -> None:
         item = AgendaItem.objects.create(session=session, title="Point avec document", order=1)
         item.document.save("note.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
         setattr(world, "own_agenda_item" if session is world.own_session else "other_agenda_item", item)
+    world.own_proposal, world.other_proposal = (
+        AgendaProposal.objects.create(session=session, organization=organization, title="Point proposé")
+        for session, organization in (
+            (world.own_session, personas.montreuil),
+            (world.other_session, personas.vincennes),
+        )
+    )
     world.own_invitation = Invitation.objects.create(
         session=world.own_session, person=world.own_person, organization=personas.montreuil, role="member"
     )
@@ -83,6 +90,8 @@ TARGETS = {
     "meetings:session_detail": _sessions,
     "meetings:session_update": _sessions,
     "meetings:agenda_item_add": _sessions,
+    "meetings:proposal_create": _sessions,
+    "meetings:proposal_decide": lambda w: ({"pk": w.own_proposal.pk}, {"pk": w.other_proposal.pk}),
     "meetings:agenda_document": lambda w: ({"pk": w.own_agenda_item.pk}, {"pk": w.other_agenda_item.pk}),
     "meetings:session_invite": _sessions,
     "meetings:session_remind": _sessions,
@@ -110,4 +119,5 @@ POST_ONLY = {
     "meetings:session_remind",
     "meetings:session_cancel",
     "meetings:action_close",
+    "meetings:proposal_decide",
 }

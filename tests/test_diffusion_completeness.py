@@ -252,3 +252,59 @@ def test_attendance_pdf_embeds_a_unicode_font(personas):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     if pdf_fonts()[0] == "MaillageSans":  # DejaVu is installed (CI installs fonts-dejavu-core)
         assert b"DejaVuSans" in response.content
+
+
+# --- Agenda items proposed by members ------------------------------------------------------------------
+
+
+def test_member_proposes_an_item_and_the_team_accepts_or_declines(personas):
+    from maillage.meetings.models import AgendaProposal, ProposalStatus
+
+    body = meeting_services.body_create(data={"name": "G 131"})
+    member = PositionFactory(organization=personas.montreuil, role=PositionRole.DGS).person
+    meeting_services.body_member_add(body=body, person=member, organization=personas.montreuil)
+    session = session_in(body, days=20)
+    url = reverse("meetings:proposal_create", kwargs={"pk": session.pk})
+
+    camille = login(personas.camille)
+    assert (
+        fr("Propose an agenda item")
+        in camille.get(reverse("meetings:session_detail", kwargs={"pk": session.pk})).content.decode()
+    )
+    response = camille.post(url, {"title": "Mutualiser les achats d'énergie", "description": "Groupement."})
+    assert response.status_code == 302
+    proposal = AgendaProposal.objects.get()
+    assert proposal.organization == personas.montreuil and proposal.author == personas.camille
+    assert not AgendaItem.objects.filter(session=session).exists()
+
+    # Vincennes does not sit in the body: refused, nothing written.
+    assert login(personas.bruno).post(url, {"title": "Intrus"}).status_code in (403, 404)
+    assert AgendaProposal.objects.count() == 1
+
+    agent = login(personas.arthur)
+    decide = reverse("meetings:proposal_decide", kwargs={"pk": proposal.pk})
+    agent.post(decide, {"action": "accept", "note": "Inscrit en fin d'ordre du jour."})
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED and proposal.decided_by == personas.arthur
+    assert proposal.agenda_item.title == "Mutualiser les achats d'énergie"
+    # A second decision is refused with a message, and changes nothing.
+    response = agent.post(decide, {"action": "decline"}, follow=True)
+    assert fr("This proposal was already handled (%(status)s).").split("(")[0] in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+    assert AgendaItem.objects.filter(session=session).count() == 1
+
+
+def test_no_proposal_for_a_past_session(personas):
+    body = meeting_services.body_create(data={"name": "G 131"})
+    meeting_services.body_member_add(
+        body=body,
+        person=PositionFactory(organization=personas.montreuil, role=PositionRole.DGS).person,
+        organization=personas.montreuil,
+    )
+    past = session_in(body, days=-3)
+    response = login(personas.camille).post(
+        reverse("meetings:proposal_create", kwargs={"pk": past.pk}), {"title": "Trop tard"}
+    )
+    assert response.status_code == 200
+    assert fr("Items can only be proposed for a planned session still to come.") in response.content.decode()

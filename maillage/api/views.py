@@ -855,7 +855,7 @@ class SessionViewSet(ReadOnlyViewSet):
             if is_staff(user):
                 self._internal_body_ids: set[int] | None = None
             elif user.is_authenticated and user.is_active:
-                self._internal_body_ids = meeting_selectors._member_body_ids(organization_ids_of(user))
+                self._internal_body_ids = meeting_selectors.member_body_ids(organization_ids_of(user))
             else:
                 self._internal_body_ids = set()
         return self._internal_body_ids

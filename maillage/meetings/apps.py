@@ -20,6 +20,7 @@ class MeetingsConfig(AppConfig):
                 models.Substitute: {"exclude_fields": ["updated_at"]},
                 models.MeetingSession: {"exclude_fields": ["version", "updated_at", "sequence"]},
                 models.AgendaItem: {"exclude_fields": ["updated_at"]},
+                models.AgendaProposal: {"exclude_fields": ["updated_at"]},
                 models.Invitation: {"exclude_fields": ["updated_at", "token", "sent_sequence"]},
                 models.Decision: {"exclude_fields": ["updated_at"]},
                 models.MeetingAction: {"exclude_fields": ["updated_at"]},

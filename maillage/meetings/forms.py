@@ -139,6 +139,20 @@ class AgendaItemForm(forms.ModelForm):
         bound_people(self, "presenter", user=user)
 
 
+class ProposalForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=250)
+    description = forms.CharField(
+        label=_("Why this item"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("What the body should discuss or decide, and who would present it."),
+    )
+
+
+class ProposalDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note to the proposer"), max_length=300, required=False)
+
+
 class RsvpForm(forms.Form):
     response = forms.ChoiceField(
         label=_("Your answer"),

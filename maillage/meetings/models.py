@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from maillage.core.models import TimeStamped, Versioned
 from maillage.organizations.models import OrganizationKind
@@ -226,6 +227,66 @@ class AgendaItem(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", pgettext_lazy("agenda proposal", "Accepted")
+    DECLINED = "declined", pgettext_lazy("agenda proposal", "Declined")
+
+
+class AgendaProposal(TimeStamped):
+    """An agenda item proposed by a member organisation; the métropole's agents accept it (it
+    becomes an AgendaItem) or decline it, with a note either way."""
+
+    session = models.ForeignKey(
+        MeetingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("proposed by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("why this item"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note to the proposer"), max_length=300, blank=True)
+    agenda_item = models.OneToOneField(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("agenda proposal")
+        verbose_name_plural = _("agenda proposals")
+
+    def __str__(self) -> str:
+        return self.title
+
+    # Lifecycle: proposed → accepted | declined, once.
+    TRANSITIONS = {ProposalStatus.PROPOSED: {ProposalStatus.ACCEPTED, ProposalStatus.DECLINED}}
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
 
 
 class InvitationRole(models.TextChoices):

@@ -14,6 +14,7 @@ from maillage.core.access import is_staff, organization_ids_of
 from maillage.meetings.models import (
     ActionStatus,
     AgendaItem,
+    AgendaProposal,
     Body,
     BodyMember,
     Invitation,
@@ -106,7 +107,7 @@ def body_member_person_ids(body_ids: list[int], *, on: dt.date | None = None) ->
 # --- Visibility ------------------------------------------------------------------------------------
 
 
-def _member_body_ids(organization_ids: set[int]) -> set[int]:
+def member_body_ids(organization_ids: set[int]) -> set[int]:
     """Bodies where one of these organisations has a seat (rule or by hand): three queries."""
     if not organization_ids:
         return set()
@@ -138,7 +139,7 @@ def body_visible_to(user: Any) -> QuerySet[Body]:
         return bodies
     if not (user.is_authenticated and user.is_active):
         return bodies.filter(is_public=True)
-    return bodies.filter(Q(is_public=True) | Q(pk__in=_member_body_ids(organization_ids_of(user))))
+    return bodies.filter(Q(is_public=True) | Q(pk__in=member_body_ids(organization_ids_of(user))))
 
 
 def sees_internals(user: Any, body: Body) -> bool:
@@ -147,7 +148,7 @@ def sees_internals(user: Any, body: Body) -> bool:
         return True
     if not (user.is_authenticated and user.is_active):
         return False
-    return body.pk in _member_body_ids(organization_ids_of(user))
+    return body.pk in member_body_ids(organization_ids_of(user))
 
 
 def body_list(*, user: Any) -> QuerySet[Body]:
@@ -191,6 +192,14 @@ def session_detail(*, user: Any, pk: int) -> MeetingSession:
         )
         .get(pk=pk)
     )
+
+
+def proposals_of(session: MeetingSession, *, user: Any) -> list[AgendaProposal]:
+    """Staff see every proposal of the session; a correspondent, those of their organisation."""
+    proposals = session.proposals.select_related("organization", "decided_by")
+    if not is_staff(user):
+        proposals = proposals.filter(organization_id__in=organization_ids_of(user))
+    return list(proposals)
 
 
 def invitations_of(session: MeetingSession) -> QuerySet[Invitation]:

@@ -25,6 +25,7 @@ from maillage.meetings import ics, selectors
 from maillage.meetings.models import (
     ActionStatus,
     AgendaItem,
+    AgendaProposal,
     Body,
     BodyMember,
     Decision,
@@ -32,6 +33,7 @@ from maillage.meetings.models import (
     InvitationRole,
     MeetingAction,
     MeetingSession,
+    ProposalStatus,
     Response,
     SessionStatus,
     Substitute,
@@ -143,6 +145,49 @@ def agenda_item_add(*, session: MeetingSession, data: dict[str, Any]) -> AgendaI
     item.full_clean(exclude=["session"])
     item.save()
     return item
+
+
+@transaction.atomic
+def agenda_proposal_create(
+    *, session: MeetingSession, organization: Any, author: Any, data: dict[str, Any]
+) -> AgendaProposal:
+    """A member organisation proposes an agenda item for a session still to come."""
+    if session.status != SessionStatus.PLANNED or session.starts_at <= timezone.now():
+        raise ValidationError(_("Items can only be proposed for a planned session still to come."))
+    if organization is None or session.body_id not in selectors.member_body_ids({organization.pk}):
+        raise ValidationError(_("Only the organisations that sit in this body can propose agenda items."))
+    proposal = AgendaProposal(
+        session=session,
+        organization=organization,
+        author=author,
+        title=(data.get("title") or "").strip(),
+        description=(data.get("description") or "").strip(),
+    )
+    proposal.full_clean()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def agenda_proposal_decide(
+    *, proposal: AgendaProposal, status: str, user: Any, note: str = ""
+) -> AgendaProposal:
+    """Accept (the item joins the end of the agenda) or decline a proposal, once."""
+    proposal = AgendaProposal.objects.select_for_update().select_related("session").get(pk=proposal.pk)
+    if not proposal.can_move_to(status):
+        raise ValidationError(
+            _("This proposal was already handled (%(status)s).") % {"status": proposal.get_status_display()}
+        )
+    if status == ProposalStatus.ACCEPTED:
+        proposal.agenda_item = agenda_item_add(
+            session=proposal.session, data={"title": proposal.title, "description": proposal.description}
+        )
+    proposal.status = status
+    proposal.decided_by = user
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note.strip()[:300]
+    proposal.save()
+    return proposal
 
 
 @transaction.atomic

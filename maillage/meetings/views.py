@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from maillage.core.access import PUBLIC, STAFF, access
+from maillage.core.access import OWN_ORGANIZATION, PUBLIC, STAFF, access, require
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
@@ -26,17 +26,22 @@ from maillage.meetings.forms import (
     MemberForm,
     MinutesForm,
     ParticipationFilterForm,
+    ProposalDecisionForm,
+    ProposalForm,
     RsvpForm,
     SessionForm,
     SubstituteForm,
 )
 from maillage.meetings.models import (
     AgendaItem,
+    AgendaProposal,
     Body,
     BodyMember,
     MeetingAction,
     MeetingSession,
+    ProposalStatus,
     Response,
+    SessionStatus,
     Substitute,
 )
 from maillage.meetings.tokens import InvalidLink, invitation_for
@@ -250,9 +255,70 @@ def session_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             list(session.actions.select_related("owner_person", "owner_user")) if internals else []
         ),
         "item_form": AgendaItemForm(user=request.user) if can_manage else None,
+        "proposals": selectors.proposals_of(session, user=request.user) if internals else [],
+        "can_propose": (
+            internals
+            and not can_manage
+            and getattr(request.user, "organization_id", None) is not None
+            and session.status == SessionStatus.PLANNED
+            and session.starts_at > timezone.now()
+        ),
         "is_future": session.starts_at > timezone.now(),
     }
     return render(request, "meetings/session_detail.html", context)
+
+
+@access(OWN_ORGANIZATION)
+def proposal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A correspondent of a member organisation proposes an agenda item."""
+    session = get_object_or_404(MeetingSession.objects.select_related("body"), pk=pk)
+    if perms.can_manage(request.user):  # the métropole's agents put items on the agenda directly
+        return redirect("meetings:agenda_item_add", pk=session.pk)
+    organization = getattr(request.user, "organization", None)
+    require(request, organization is not None and perms.can_see_internals(request.user, session.body))
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_proposal_create(
+                session=session, organization=organization, author=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your proposal was sent to the métropole's team."))
+            return redirect("meetings:session_detail", pk=session.pk)
+    return render(
+        request,
+        "meetings/form.html",
+        {"form": form, "title": _("Propose an agenda item"), "back": session},
+    )
+
+
+@access(STAFF)
+@require_POST
+def proposal_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(AgendaProposal.objects.select_related("session"), pk=pk)
+    status = {"accept": ProposalStatus.ACCEPTED, "decline": ProposalStatus.DECLINED}.get(
+        request.POST.get("action", "")
+    )
+    form = ProposalDecisionForm(request.POST)
+    if status is None or not form.is_valid():
+        messages.error(request, _("Choose to accept or decline the proposal."))
+    else:
+        try:
+            services.agenda_proposal_decide(
+                proposal=proposal, status=status, user=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Proposal accepted: it is on the agenda.")
+                if status == ProposalStatus.ACCEPTED
+                else _("Proposal declined."),
+            )
+    return redirect("meetings:session_detail", pk=proposal.session_id)
 
 
 @access(STAFF)
