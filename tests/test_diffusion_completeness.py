@@ -308,3 +308,20 @@ def test_no_proposal_for_a_past_session(personas):
     )
     assert response.status_code == 200
     assert fr("Items can only be proposed for a planned session still to come.") in response.content.decode()
+
+
+def test_preview_and_archive_frames_hold_the_whole_escaped_email(personas):
+    """The e-mail's HTML goes into the frame's srcdoc attribute: escaped, or its first quote would end it."""
+    from maillage.diffusion.models import NewsletterStatus
+
+    newsletter = diffusion_services.newsletter_save(data={"title": "Lettre « test »", "intro": "Bonjour."})
+    preview = login(personas.arthur).get(
+        reverse("diffusion:newsletter_preview", kwargs={"pk": newsletter.pk})
+    )
+    html = preview.content.decode()
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in html and "&lt;/html&gt;" in html
+    type(newsletter).objects.filter(pk=newsletter.pk).update(
+        status=NewsletterStatus.SENT, sent_at=timezone.now()
+    )
+    archive = Client().get(reverse("diffusion:archive_detail", kwargs={"pk": newsletter.pk})).content.decode()
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in archive and "&lt;/html&gt;" in archive

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms import formset_factory
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from maillage.agreements.models import Agreement
@@ -111,6 +112,11 @@ class AudienceForm(forms.ModelForm):
         pass
 
 
+def _session_label(session: MeetingSession) -> str:
+    when = formats.date_format(timezone.localtime(session.starts_at), "j F Y, H:i")
+    return " – ".join(part for part in (session.body.name, session.title, when) if part)
+
+
 class NewsletterForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     agreements = forms.ModelMultipleChoiceField(
@@ -160,6 +166,7 @@ class NewsletterForm(forms.ModelForm):
             .select_related("body")
             .order_by("starts_at", "pk")
         )
+        self.fields["sessions"].label_from_instance = _session_label
 
     def _post_clean(self) -> None:
         pass
