@@ -283,6 +283,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "kind" field with their own choices: one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "maillage.organizations.models.OrganizationKind",
+        "SolutionKindEnum": "maillage.innovation.models.SolutionKind",
+    },
 }
 
 # Personal data: people without interaction for this long are anonymised by the purge.

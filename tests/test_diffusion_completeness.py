@@ -325,3 +325,24 @@ def test_preview_and_archive_frames_hold_the_whole_escaped_email(personas):
     )
     archive = Client().get(reverse("diffusion:archive_detail", kwargs={"pk": newsletter.pk})).content.decode()
     assert 'srcdoc="&lt;!DOCTYPE html&gt;' in archive and "&lt;/html&gt;" in archive
+
+
+def test_newsletter_announces_public_catalogue_solutions_only(personas):
+    from maillage.innovation.models import Solution
+
+    public = Solution.objects.create(
+        title="Cours oasis", summary="Végétaliser les cours d'école.", kind="method", visibility="public"
+    )
+    internal = Solution.objects.create(
+        title="Outil interne", summary="Pas pour la lettre.", kind="method", visibility="internal"
+    )
+    offered = set(NewsletterForm().fields["solutions"].queryset)
+    assert public in offered and internal not in offered
+
+    newsletter = diffusion_services.newsletter_save(data={"title": "Lettre", "solutions": [public, internal]})
+    text, html = diffusion_services.newsletter_render(
+        diffusion_selectors.newsletter_with_items(pk=newsletter.pk)
+    )
+    url = f"{SITE}{reverse('innovation:solution_detail', kwargs={'pk': public.pk})}"
+    assert fr("Public innovation") in text and "Cours oasis" in text and url in text and url in html
+    assert "Outil interne" not in text and "Outil interne" not in html

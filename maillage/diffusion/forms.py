@@ -9,6 +9,7 @@ from maillage.agreements.models import Agreement
 from maillage.cooperation.models import Cooperation
 from maillage.diffusion import selectors
 from maillage.diffusion.models import Achievement, Audience, Newsletter
+from maillage.innovation.models import Solution
 from maillage.meetings.models import Body, MeetingSession
 from maillage.organizations.models import Organization, OrganizationKind
 from maillage.people.models import PositionRole
@@ -139,9 +140,16 @@ class NewsletterForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    solutions = forms.ModelMultipleChoiceField(
+        label=_("Innovative solutions of the catalogue (public)"),
+        queryset=Solution.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Newsletter
-        fields = ["title", "intro", "audience", "agreements", "achievements", "sessions"]
+        fields = ["title", "intro", "audience", "agreements", "achievements", "sessions", "solutions"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,11 +157,13 @@ class NewsletterForm(forms.ModelForm):
         agreement_ids = list(selectors.public_agreements_recent().values_list("pk", flat=True)[:recent])
         achievement_ids = list(selectors.achievement_list().values_list("pk", flat=True)[:recent])
         session_ids = list(selectors.public_sessions_upcoming().values_list("pk", flat=True)[:recent])
+        solution_ids = list(selectors.public_solutions_recent().values_list("pk", flat=True)[:recent])
         if self.instance.pk:
             # Items already picked stay offered even when they are no longer among the latest.
             agreement_ids += [a.pk for a in self.instance.agreements.all()]
             achievement_ids += [a.pk for a in self.instance.achievements.all()]
             session_ids += [s.pk for s in self.instance.sessions.all()]
+            solution_ids += [s.pk for s in self.instance.solutions.all()]
             self.fields["version"].initial = self.instance.version
         self.fields["agreements"].queryset = Agreement.objects.filter(pk__in=agreement_ids).order_by(
             "-signed_on", "-pk"
@@ -167,6 +177,9 @@ class NewsletterForm(forms.ModelForm):
             .order_by("starts_at", "pk")
         )
         self.fields["sessions"].label_from_instance = _session_label
+        self.fields["solutions"].queryset = Solution.objects.filter(pk__in=solution_ids).order_by(
+            "title", "pk"
+        )
 
     def _post_clean(self) -> None:
         pass

@@ -145,6 +145,9 @@ class Newsletter(TimeStamped, Versioned):
     sessions = models.ManyToManyField(
         "meetings.MeetingSession", verbose_name=_("upcoming meetings"), blank=True, related_name="+"
     )
+    solutions = models.ManyToManyField(
+        "innovation.Solution", verbose_name=_("innovative solutions"), blank=True, related_name="+"
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=NewsletterStatus.choices, default=NewsletterStatus.DRAFT
     )

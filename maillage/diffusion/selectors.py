@@ -13,6 +13,7 @@ from django.utils import timezone
 from maillage.agreements.models import Agreement, AgreementStatus
 from maillage.core.access import is_staff
 from maillage.diffusion.models import Achievement, Audience, Newsletter, NewsletterStatus, Subscriber
+from maillage.innovation.models import Solution, SolutionVisibility
 from maillage.meetings.models import MeetingSession, SessionStatus
 from maillage.meetings.selectors import body_member_person_ids
 from maillage.outbox.models import SuppressedAddress
@@ -75,6 +76,11 @@ def public_sessions_upcoming() -> QuerySet[MeetingSession]:
     )
 
 
+def public_solutions_recent() -> QuerySet[Solution]:
+    """Public catalogue entries, latest changed first: the "innovation" items of a newsletter."""
+    return Solution.objects.filter(visibility=SolutionVisibility.PUBLIC).order_by("-updated_at", "-pk")
+
+
 def newsletter_list() -> QuerySet[Newsletter]:
     return Newsletter.objects.select_related("audience").order_by("-created_at", "-pk")
 
@@ -85,7 +91,7 @@ def newsletter_archive() -> QuerySet[Newsletter]:
 
 def newsletter_with_items(*, pk: int, sent_only: bool = False) -> Newsletter:
     qs = Newsletter.objects.select_related("audience").prefetch_related(
-        "sections", "achievements", "agreements", "sessions__body"
+        "sections", "achievements", "agreements", "sessions__body", "solutions__origin_commune"
     )
     if sent_only:
         qs = qs.filter(status=NewsletterStatus.SENT)

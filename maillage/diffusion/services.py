@@ -132,7 +132,7 @@ def newsletter_save(
         newsletter.save()
     else:
         save_versioned(newsletter, expected_version=expected_version or 0)
-    _set_m2m(newsletter, data, ("agreements", "achievements", "sessions"))
+    _set_m2m(newsletter, data, ("agreements", "achievements", "sessions", "solutions"))
     if sections is not None:
         newsletter.sections.all().delete()
         NewsletterSection.objects.bulk_create(
@@ -185,6 +185,11 @@ def newsletter_render(
             (session, absolute_url(reverse("meetings:session_detail", kwargs={"pk": session.pk})))
             for session in newsletter.sessions.all()
             if session.body.is_public and session.status != SessionStatus.CANCELLED
+        ],
+        "solutions": [
+            (solution, absolute_url(reverse("innovation:solution_detail", kwargs={"pk": solution.pk})))
+            for solution in newsletter.solutions.all()
+            if solution.is_public
         ],
         "name": name,
         "unsubscribe_url": unsubscribe_url,
