@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "maillage.organizations.models.OrganizationKind",
         "SolutionKindEnum": "maillage.innovation.models.SolutionKind",
+        "EventKindEnum": "maillage.community.models.EventKind",
     },
 }
 
@@ -337,6 +338,20 @@ PERIODIC_JOBS["send-scheduled-newsletters"] = {
 # unconfirmed or unsubscribed public subscriptions after SUBSCRIBER_RETENTION_DAYS.
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90, minimum=1)
 SUBSCRIBER_RETENTION_DAYS = env_int("SUBSCRIBER_RETENTION_DAYS", 30, minimum=1)
+COMMUNITY_REGISTRATION_RETENTION_DAYS = env_int("COMMUNITY_REGISTRATION_RETENTION_DAYS", 180, minimum=1)
+PERIODIC_JOBS["community-purge-registrations"] = {
+    "task": "maillage.community.tasks.purge_past_registrations",
+    "every": 24 * 3600,
+}
+# Watch (veille): the job runs often; each source is fetched only when its own interval has elapsed.
+PERIODIC_JOBS["watch-fetch-sources"] = {"task": "maillage.watch.tasks.fetch_due_sources", "every": 300}
+WATCH_CONNECT_TIMEOUT = env_int("WATCH_CONNECT_TIMEOUT", 5, minimum=1)  # seconds
+WATCH_READ_TIMEOUT = env_int("WATCH_READ_TIMEOUT", 15, minimum=1)  # seconds between two chunks
+WATCH_TOTAL_SECONDS = env_int("WATCH_TOTAL_SECONDS", 60, minimum=5)  # for a whole feed
+WATCH_MAX_BYTES = env_int("WATCH_MAX_BYTES", 5 * 1024 * 1024, minimum=64 * 1024)  # decompressed
+WATCH_MAX_REDIRECTS = env_int("WATCH_MAX_REDIRECTS", 3, minimum=0)
+# Feeds on loopback or private addresses: only in development (a feed URL must never reach the intranet).
+WATCH_ALLOW_PRIVATE_HOSTS = env_bool("WATCH_ALLOW_PRIVATE_HOSTS", default=DEBUG)
 PERIODIC_JOBS["purge-outbox"] = {"task": "maillage.outbox.tasks.purge_outbox", "every": 24 * 3600}
 PERIODIC_JOBS["purge-subscribers"] = {
     "task": "maillage.diffusion.tasks.purge_subscribers",
