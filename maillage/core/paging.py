@@ -21,7 +21,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         if isinstance(self.object_list, QuerySet):
-            return self.object_list[: COUNT_CAP + 1].count()
+            # Without its ORDER BY: sorting every match only to count them doubles the cost of a search.
+            return self.object_list.order_by()[: COUNT_CAP + 1].count()
         return len(self.object_list)
 
     @property

@@ -121,25 +121,39 @@ class Command(BaseCommand):
             raise CommandError(f"benchmark_outbox a échoué (code {code}).")
 
     def innovation(self, count: int, requests: int) -> None:
+        """Catalogue search on the demo catalogue, then with ``count`` more entries, against the floor."""
         from maillage.innovation.benchmark import CATALOGUE_SEARCH_PATH, solutions_synthetic_load
+        from maillage.innovation.models import Solution
 
+        client = Client()
+
+        def run() -> dict[str, dict[str, float]]:
+            return {
+                "bare view (floor)": measure(client, ROUTES[0][1], requests),
+                "catalogue search": measure(client, CATALOGUE_SEARCH_PATH, requests),
+            }
+
+        def report(title: str, results: dict[str, dict[str, float]]) -> None:
+            floor = results["bare view (floor)"]["p95"]
+            self.stdout.write(f"\n{title}")
+            self.stdout.write(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'p95 × floor':>13}{'queries':>9}")
+            for name, r in results.items():
+                self.stdout.write(
+                    f"{name:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p95'] / floor:>13.1f}{r['queries']:>9}"
+                )
+
+        before = run()
+        report(f"Catalogue avant volume : {Solution.objects.count()} fiches", before)
         started = time.perf_counter()
         created = solutions_synthetic_load(count)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"\nCatalogue : {created} fiches ajoutées en {time.perf_counter() - started:.0f} s")
-        client = Client()
-        results = {
-            "bare view (floor)": measure(client, ROUTES[0][1], requests),
-            "catalogue search": measure(client, CATALOGUE_SEARCH_PATH, requests),
-        }
-        floor = results["bare view (floor)"]["p95"]
-        self.stdout.write(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'p95 × floor':>13}{'queries':>9}")
-        for name, r in results.items():
-            self.stdout.write(
-                f"{name:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p95'] / floor:>13.1f}{r['queries']:>9}"
-            )
+        self.stdout.write(f"Volume : {created} ajoutées en {time.perf_counter() - started:.0f} s")
+        after = run()
+        report(f"Catalogue après volume : {Solution.objects.count()} fiches", after)
+        growth = after["catalogue search"]["p95"] / before["catalogue search"]["p95"]
+        self.stdout.write(f"Croissance de la recherche (p95 après / p95 avant) : {growth:.2f}×")
 
     def watch(self, count: int) -> None:
         from maillage.watch.benchmark import ingest_benchmark
@@ -148,9 +162,10 @@ class Command(BaseCommand):
         self.stdout.flush()
         report = ingest_benchmark(count=count)
         for key, value in report.items():
-            self.stdout.write(
-                f"  {key:<32}{value:>14.1f}" if isinstance(value, float) else f"  {key:<32}{value:>14}"
-            )
+            if isinstance(value, dict):  # one pass: created, duplicates, seconds, items per second
+                self.stdout.write(f"  {key:<20}" + ", ".join(f"{k} {v}" for k, v in value.items()))
+            else:
+                self.stdout.write(f"  {key:<20}{value}")
 
     def pages(self, options) -> None:
         from maillage.accounts.models import User
