@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from maillage.core.access import PUBLIC, STAFF, access
@@ -107,7 +107,11 @@ def item_bulk_view(request: HttpRequest) -> HttpResponse:
         _errors(request, error)
     else:
         if report.moved:
-            messages.success(request, _("%(count)s item(s) updated.") % {"count": report.moved})
+            messages.success(
+                request,
+                ngettext("%(count)s item updated.", "%(count)s items updated.", report.moved)
+                % {"count": report.moved},
+            )
         for message in report.refused[:20]:
             messages.error(request, message)
     return _back(request, reverse("watch:item_list"))
@@ -356,7 +360,11 @@ def digest_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(request, _("%(count)s item(s) added to the digest.") % {"count": added})
+        messages.success(
+            request,
+            ngettext("%(count)s item added to the digest.", "%(count)s items added to the digest.", added)
+            % {"count": added},
+        )
     return redirect("watch:digest_detail", pk=digest.pk)
 
 
