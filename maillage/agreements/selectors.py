@@ -211,10 +211,11 @@ def agreement_list(
     )
 
 
-def agreement_list_total(agreements: QuerySet[Agreement]) -> Decimal:
-    """Sum of the total amounts of a (filtered) register, in one query."""
-    total = agreements.order_by().aggregate(total=Sum("total_amount"))["total"]
-    return total if total is not None else ZERO
+def agreement_list_summary(agreements: QuerySet[Agreement]) -> tuple[int, Decimal]:
+    """Number of conventions and sum of their total amounts in a (filtered) register, in one query
+    (the register's pagination reuses the number instead of counting again)."""
+    summary = agreements.order_by().aggregate(count=Count("pk"), total=Sum("total_amount"))
+    return summary["count"], summary["total"] if summary["total"] is not None else ZERO
 
 
 def agreement_detail(*, user: Any, pk: int) -> Agreement:

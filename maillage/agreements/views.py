@@ -104,13 +104,14 @@ def agreement_list_view(request: HttpRequest) -> HttpResponse:
         return export_response(agreements, EXPORT_COLUMNS, filename="conventions", fmt=fmt)
     if form.is_bound and form.is_valid() and form.notice:
         messages.info(request, form.notice)
+    count, total = selectors.agreement_list_summary(agreements)
     return render(
         request,
         "agreements/agreement_list.html",
         {
             "form": form,
-            "page": paginate(request, agreements),
-            "total": selectors.agreement_list_total(agreements),
+            "page": paginate(request, agreements, count=count),
+            "total": total,
             "querystring": querystring_without_page(request),
             "can_create": perms.can_manage_agreements(request.user),
         },

@@ -34,8 +34,14 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE, *, count: int | None = None
+) -> Page:
+    """One page of ``queryset``. A view that already counted the rows (in an aggregate it needs anyway)
+    passes ``count`` and saves the COUNT query."""
     paginator = CappedPaginator(queryset, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # fills the cached_property
     try:
         return paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
