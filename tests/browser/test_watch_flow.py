@@ -75,7 +75,7 @@ def test_feed_triage_digest_and_newsletter(page, feed_url):
         check(page, f"Sélectionner « {title} »")
     with page.expect_navigation():
         page.get_by_role("button", name="Retenir", exact=True).click()
-    assert "2 article(s) mis à jour." in page.locator(".messages").inner_text()
+    assert "2 articles mis à jour." in page.locator(".messages").inner_text()
     check(page, f"Sélectionner « {DISCARDED} »")
     with page.expect_navigation():
         page.get_by_role("button", name="Écarter", exact=True).click()
