@@ -50,7 +50,6 @@ from maillage.agreements.models import (
 )
 from maillage.core.access import PUBLIC, STAFF, access
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -305,8 +304,6 @@ def agreement_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("agreements:detail", pk=agreement.pk)
@@ -334,8 +331,6 @@ def agreement_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         _errors_to_messages(request, error)
-    except ConcurrentEditError as error:
-        messages.error(request, str(error))
     else:
         messages.success(
             request, _("The agreement is now « %(status)s ».") % {"status": agreement.get_status_display()}
@@ -357,8 +352,6 @@ def agreement_validate_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         _errors_to_messages(request, error)
-    except ConcurrentEditError as error:
-        messages.error(request, str(error))
     else:
         messages.success(request, _("You validated this version of the agreement."))
     return redirect(_detail_url(pk, "lifecycle"))
@@ -613,8 +606,6 @@ def amendment_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("agreements:amendment_detail", pk=amendment.pk)
@@ -671,8 +662,6 @@ def amendment_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         _errors_to_messages(request, error)
-    except ConcurrentEditError as error:
-        messages.error(request, str(error))
     else:
         messages.success(
             request, _("The amendment is now « %(status)s ».") % {"status": amendment.get_status_display()}

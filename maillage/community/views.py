@@ -36,7 +36,6 @@ from maillage.community.models import (
 from maillage.community.tokens import InvalidLink, registration_for
 from maillage.core.access import AUTHENTICATED, OWN_ORGANIZATION, PUBLIC, STAFF, access, is_staff, require
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -211,8 +210,6 @@ def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             if hasattr(error, "error_dict") and "skills" in error.error_dict:
                 error.error_dict["skills_text"] = error.error_dict.pop("skills")
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("community:profile_detail", pk=profile.pk)
@@ -385,8 +382,6 @@ def event_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("community:event_detail", pk=event.pk)
@@ -576,8 +571,6 @@ def resource_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             if hasattr(error, "error_dict") and "file" in error.error_dict:
                 error.error_dict["upload"] = error.error_dict.pop("file")
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("community:resource_detail", pk=resource.pk)

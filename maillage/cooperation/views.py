@@ -41,7 +41,6 @@ from maillage.core.access import (
     require,
 )
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -208,8 +207,6 @@ def topic_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("cooperation:topic_detail", pk=topic.pk)
@@ -425,8 +422,6 @@ def cooperation_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("cooperation:cooperation_detail", pk=cooperation.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,14 +13,21 @@ from maillage.core.models import Versioned
 V = TypeVar("V", bound=Versioned)
 
 
-class ConcurrentEditError(Exception):
+class ConcurrentEditError(ValidationError):
+    """A validation error without a field: views show it where they show any error of a service
+    (``core.forms.add_service_errors``, or their messages), with no handling of their own."""
+
     def __init__(self) -> None:
         super().__init__(
             _(
                 "Someone else saved this record while you were editing it. Your changes were not saved: "
                 "reload the page to see the current version, then apply your changes again."
-            )
+            ),
+            code="concurrent_edit",
         )
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from maillage.core.access import PUBLIC, STAFF, access
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
 from maillage.diffusion import perms, selectors, services
@@ -67,8 +66,6 @@ def _achievement_form(request: HttpRequest, achievement: Achievement | None) -> 
                 )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Achievement saved."))
             return redirect("diffusion:achievement_detail", pk=achievement.pk)
@@ -167,8 +164,6 @@ def _newsletter_form(request: HttpRequest, newsletter: Newsletter | None) -> Htt
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Newsletter saved."))
             return redirect("diffusion:newsletter_preview", pk=newsletter.pk)

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from maillage.core.access import AUTHENTICATED, OWN_ORGANIZATION, access, organization_ids_of, require
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -129,8 +128,6 @@ def interaction_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("interactions:detail", pk=interaction.pk)

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from maillage.core.access import OWN_ORGANIZATION, PUBLIC, STAFF, access, require
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -125,8 +124,6 @@ def body_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("meetings:body_detail", pk=body.pk)
@@ -210,8 +207,6 @@ def session_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             if session.invitations_sent_at:
                 messages.warning(

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy
 
 from maillage.core.access import OWN_ORGANIZATION, PUBLIC, STAFF, access, require
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -111,8 +110,6 @@ def organization_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             if notice := form.fields["commune"].notice:
                 messages.info(request, notice)

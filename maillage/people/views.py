@@ -21,7 +21,6 @@ from maillage.core.access import (
     require,
 )
 from maillage.core.audit import history_for
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -157,8 +156,6 @@ def person_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("people:detail", pk=person.pk)

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from maillage.core.access import PUBLIC, STAFF, access
-from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import EXPORT_FORMATS, Column, export_response
 from maillage.core.forms import add_service_errors
 from maillage.core.paging import paginate, querystring_without_page
@@ -152,8 +151,6 @@ def item_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("watch:item_detail", pk=item.pk)
@@ -242,8 +239,6 @@ def source_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("watch:source_detail", pk=source.pk)
@@ -324,8 +319,6 @@ def digest_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
         else:
             messages.success(request, _("Changes saved."))
             return redirect("watch:digest_detail", pk=digest.pk)
