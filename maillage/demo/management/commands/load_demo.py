@@ -39,10 +39,15 @@ class Command(BaseCommand):
                 f"({meetings.get('open_actions', 0)} ouvertes), {meetings.get('fictional_dgs', 0)} DGS fictifs ; "
                 f"{meetings.get('achievements', 0)} réalisations, {meetings.get('newsletters', 0)} lettres."
             )
-        for name in ("innovation", "programmes", "community", "watch"):
+        for name, title in (
+            ("innovation", "innovation"),
+            ("programmes", "programmes"),
+            ("community", "communauté"),
+            ("watch", "veille"),
+        ):
             if created := counts.get(name):
                 details = ", ".join(f"{count} {label}" for label, count in created.items())
-                self.stdout.write(f"Démonstration {name} : {details}.")
+                self.stdout.write(f"Démonstration {title} : {details}.")
         translation.activate("fr")
         self.stdout.write(self.style.SUCCESS("Identifiants de démonstration :"))
         for login in DEMO_LOGINS:
